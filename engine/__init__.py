@@ -1,0 +1,23 @@
+"""A scalar reverse-mode automatic-differentiation engine that shows its work.
+
+>>> from engine import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x + 1).sigmoid()
+>>> y.backward()
+>>> round(x.grad, 6)
+0.026592
+"""
+
+from .functions import exp, log, relu, sigmoid, softplus, tanh
+from .gradcheck import gradient_error, numerical_gradient
+from .graph import edges, first_nonfinite, leaves, topological_order
+from .numerics import DomainError
+from .ops import OPS, Op
+from .value import Value, affine
+
+__all__ = [
+    "Value", "OPS", "Op", "DomainError",
+    "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
+    "topological_order", "edges", "leaves", "first_nonfinite",
+    "numerical_gradient", "gradient_error",
+]

@@ -1,0 +1,181 @@
+"""Turn the rows of the operation table into Python source.
+
+The eager ``Value`` methods, the eager backward step of each operation and the compiled straight-line
+code of ``engine.compile`` are all written by the functions below from the same rules in ``ops.py``,
+so an operation's forward rule and derivatives live in exactly one place. The only names ever written
+into generated code are the table's own expressions and identifiers made here: never a user's text.
+"""
+
+import re
+
+from . import numerics
+from .ops import CONST, OPS
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*|[0-9.]+")  # needs no parentheses after "g *"
+_SUM = re.compile(r"^(.*) \+ sum\((.*)\)$")
+
+
+def substitute(expr, names):
+    """Replace the identifiers of a rule (``a``, ``b``, ``n``, ``out``) by the given expressions."""
+    return _IDENT.sub(lambda m: names.get(m.group(0), m.group(0)), expr)
+
+
+def groups(op, args):
+    """Split the argument list of ``op`` into (fixed arguments, list of repeated groups)."""
+    if not op.variadic:
+        return list(args), []
+    size = op.arity - 1
+    rest = list(args[1:])
+    if len(rest) % size:
+        raise ValueError(f"{op.name} takes {op.inputs[0]} and groups of {size} inputs, got {len(args)} inputs")
+    return [args[0]], [rest[i:i + size] for i in range(0, len(rest), size)]
+
+
+def forward_expr(op, args):
+    """The forward rule of ``op`` applied to argument expressions ``args``.
+
+    For the variadic ``affine``, ``b + sum(w * x)`` becomes ``b + w1 * x1 + w2 * x2 ...``, which
+    Python evaluates left to right: the same order as the eager loop, so the same bits."""
+    if not op.variadic:
+        return substitute(op.forward, dict(zip(op.inputs, args)))
+    init, term = _SUM.match(op.forward).groups()
+    (first,), terms = groups(op, args)
+    parts = [substitute(init, {op.inputs[0]: first})]
+    parts += [substitute(term, dict(zip(op.inputs[1:], g))) for g in terms]
+    return " + ".join(parts)
+
+
+def uses_out(op):
+    return any(p is not None and re.search(r"\bout\b", p) for p in op.partials)
+
+
+def _contribution(target, partial, g, names):
+    if partial == "1.0":
+        return f"{target} += {g}"
+    if partial == "-1.0":
+        return f"{target} -= {g}"
+    d = substitute(partial, names)
+    if not _ATOM.fullmatch(d):
+        d = f"({d})"
+    return f"{target} += {g} * {d}"
+
+
+def accumulate(op, targets, g, args, out):
+    """Lines that add the chain-rule contributions g * d(out)/d(input) to each input's gradient.
+
+    ``targets`` are the gradient variables (``None`` for an input that needs none), in the order of
+    ``args``; ``g`` is the expression of the gradient arriving at the node; ``args`` and ``out`` are
+    expressions of its input values and its value. ``+= g`` and ``-= g`` stand for partials 1 and
+    -1 (the same bits as multiplying). Contributions are added input by input, in argument order.
+    """
+    fixed, repeated = groups(op, list(zip(targets, args)))
+    n_fixed = len(fixed)
+    lines = []
+    for group in [fixed] + repeated:
+        names = {"out": out}
+        offset = 0 if group is fixed else n_fixed
+        names.update((op.inputs[offset + i], arg) for i, (_, arg) in enumerate(group))
+        for i, (target, _) in enumerate(group):
+            partial = op.partials[offset + i]
+            if target is not None and partial is not None:
+                lines.append(_contribution(target, partial, g, names))
+    return lines
+
+
+def build(source, namespace, name):
+    """Execute generated ``source`` in ``namespace`` and return the object called ``name``."""
+    code = compile(source, f"<engine-generated {name}>", "exec")
+    exec(code, namespace)
+    return namespace[name]
+
+
+# ------------------------------------------------------------------------- eager engine pieces
+
+def eager_backprop(op):
+    """Source of ``backprop_<op>(v)``: add v's contributions to the grads of its inputs."""
+    lines = [f"def backprop_{op.name}(v):", "    g = v.grad"]
+    if uses_out(op):
+        lines.append("    out = v.data")
+    if op.variadic:
+        # v._a holds the tuple (b, w1, x1, w2, x2, ...): the fixed input, then the repeated groups
+        head, *group = op.inputs
+        size = len(group)
+        lines.append(f"    ins = v._a")
+        lines.append(f"    {head} = ins[0]")
+        lines += ["    " + s for s in accumulate(op, [f"{head}.grad"], "g", [f"{head}.data"], "out")]
+        lines.append("    it = iter(ins)")
+        lines.append("    next(it)")
+        lines.append(f"    for {', '.join(group)} in zip({', '.join(['it'] * size)}):")
+        fake = ["_"] + group  # accumulate() on one group; the fixed input's line is dropped
+        body = accumulate(op, [None] + [f"{x}.grad" for x in group], "g",
+                          [f"{x}.data" for x in fake], "out")
+        lines += ["        " + s for s in body]
+    else:
+        lines.append(f"    {', '.join(op.inputs)} = {', '.join(('v._a', 'v._b')[:op.arity])}")
+        lines += ["    " + s for s in accumulate(op, [f"{x}.grad" for x in op.inputs], "g",
+                                                 [f"{x}.data" for x in op.inputs], "out")]
+        for x, partial in zip(op.inputs, op.partials):
+            if partial is None:  # a constant of the operation: its gradient is zero by definition
+                lines.append(f"    {x}.grad = 0.0")
+    return "\n".join(lines) + "\n"
+
+
+def eager_method(op, method, swap=False):
+    """Source of the ``Value`` method that applies ``op`` (binary ops lift plain numbers first).
+    It is named ``method_<op>`` so that it cannot shadow the numerics function of the same name."""
+    if op.arity == 1:
+        return (f"def method_{op.name}(self):\n"
+                f"    return Value({forward_expr(op, ['self.data'])}, OP, self)\n")
+    first, second = ("other", "self") if swap else ("self", "other")
+    return (f"def method_{op.name}(self, other):\n"
+            f"    if other.__class__ is not Value:\n"
+            f"        other = lift(other, {op.symbol!r}, self)\n"
+            f"        if other is NotImplemented:\n"
+            f"            return NotImplemented\n"
+            f"    return Value({forward_expr(op, [first + '.data', second + '.data'])}, OP, {first}, {second})\n")
+
+
+def eager_variadic(op):
+    """Source of the function that applies the variadic ``op`` (``affine(w, x, b)``): one pass
+    that lifts numbers to constants, folds the rule left to right and collects the inputs."""
+    init, term = _SUM.match(op.forward).groups()
+    head, *group = op.inputs
+    params = ", ".join(f"{x}s" for x in group)
+    loop_vars = ", ".join(group)
+    lines = [f"def {op.name}({params}, {head}=0.0):",
+             f"    if {' or '.join(f'len({x}s) != len({group[0]}s)' for x in group[1:])}:",
+             f"        length_error({params})",
+             f"    if {head}.__class__ is not Value:",
+             f"        {head} = lift_or_fail({head}, {op.name!r})",
+             f"    acc = {substitute(init, {head: head + '.data'})}",
+             f"    ins = [{head}]",
+             f"    for {loop_vars} in zip({params}):"]
+    for x in group:  # plain floats (a network's inputs) are the common case: lift them inline
+        lines += [f"        if {x}.__class__ is not Value:",
+                  f"            {x} = Value({x}, CONST) if {x}.__class__ is float else lift_or_fail({x}, {op.name!r})"]
+    lines += [f"        acc = acc + {substitute(term, {x: x + '.data' for x in group})}",
+              f"        ins += ({loop_vars},)",
+              f"    ins = tuple(ins)",
+              f"    return Value(acc, OP, ins)"]
+    return "\n".join(lines) + "\n"
+
+
+def make_eager(op, method, value_cls, lift, swap=False):
+    namespace = dict(numerics.SCALAR, Value=value_cls, OP=op, lift=lift)
+    fn = build(eager_method(op, method, swap), namespace, f"method_{op.name}")
+    fn.__name__ = method
+    return fn
+
+
+def make_variadic(op, value_cls, lift_or_fail, length_error):
+    namespace = dict(numerics.SCALAR, Value=value_cls, OP=op, CONST=CONST, lift_or_fail=lift_or_fail,
+                     length_error=length_error)
+    return build(eager_variadic(op), namespace, op.name)
+
+
+def make_backprop(op):
+    return build(eager_backprop(op), dict(numerics.SCALAR), f"backprop_{op.name}")
+
+
+BACKPROP = {op: make_backprop(op) for op in OPS.values()}  # keyed by the Op itself

@@ -1,0 +1,195 @@
+"""The scalar functions that the operation table (``engine/ops.py``) is written in.
+
+Each function exists twice: once for Python floats (``SCALAR``, used by the eager engine and by
+compiled straight-line code) and once for NumPy arrays (``ARRAY``, used by vectorised compiled code).
+Both follow the same formulas, chosen so that nothing overflows for any finite input:
+
+* sigmoid(x) = 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0, so e^(+big) never appears;
+* softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|);
+* exp overflows to +inf (as IEEE arithmetic, NumPy and PyTorch do) instead of raising.
+
+Domain errors (log of a non-positive number, 0 to a negative power, a negative base with a fractional
+exponent, division by zero) raise an error that names the operation and the offending value.
+"""
+
+import math
+
+import numpy as np
+
+_exp = math.exp
+_log = math.log
+
+
+class DomainError(ValueError):
+    """An operation was applied outside its domain (for example log of a negative number)."""
+
+
+# ---------------------------------------------------------------- scalar (Python float) versions
+
+def exp(a):
+    try:
+        return _exp(a)
+    except OverflowError:  # e^a > 1.8e308: the honest float64 answer is +inf
+        return math.inf
+
+
+def log(a):
+    if a > 0.0:
+        return _log(a)
+    if a != a:  # NaN propagates, as in IEEE arithmetic; first_nonfinite() will point at it
+        return a
+    raise DomainError(f"log: the argument must be > 0, got {a!r}")
+
+
+def divide(a, b):
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def power(a, b):
+    """a ** b for the forward pass: real-valued or an error that says why not."""
+    if a < 0.0 and b != math.floor(b) and math.isfinite(b):
+        raise DomainError(f"power: a negative base with a fractional exponent has no real value: "
+                          f"{a!r} ** {b!r}")
+    if a == 0.0 and b < 0.0:
+        raise ZeroDivisionError(f"power: zero cannot be raised to a negative power: {a!r} ** {b!r}")
+    try:
+        return math.pow(a, b)
+    except OverflowError:  # |a ** b| > 1.8e308
+        return math.inf if (a > 0.0 or b % 2.0 == 0.0) else -math.inf
+
+
+def power_d(a, b):
+    """a ** b inside a derivative: IEEE values (inf, nan) instead of errors, e.g. d/dx x**0.5 at 0."""
+    if a == 0.0 and b < 0.0:
+        return math.inf
+    if a < 0.0 and b != math.floor(b):
+        return math.nan
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return math.inf if (a > 0.0 or b % 2.0 == 0.0) else -math.inf
+
+
+def pow_db(a, out):
+    """d(a ** b)/db = a**b log a. Zero for a == 0 (0**b is constant for b > 0); NaN for a < 0,
+    where a**b is only defined at integer b and has no derivative in b."""
+    if a > 0.0:
+        return out * _log(a)
+    if a == 0.0:
+        return 0.0
+    return math.nan
+
+
+def tanh(a):
+    return math.tanh(a)  # bounded by construction: tanh(+-1000) = +-1 exactly
+
+
+def sigmoid(a):
+    if a >= 0.0:
+        return 1.0 / (1.0 + _exp(-a))
+    e = _exp(a)  # a < 0, so e < 1: no overflow
+    return e / (1.0 + e)
+
+
+def softplus(a):
+    if a > 0.0:
+        return a + math.log1p(_exp(-a))
+    return math.log1p(_exp(a))
+
+
+def relu(a):
+    return a if a > 0.0 else 0.0
+
+
+def step(a):
+    """Derivative of relu. At 0 it is 0: the convention PyTorch and TensorFlow use."""
+    return 1.0 if a > 0.0 else 0.0
+
+
+SCALAR = {name: globals()[name] for name in (
+    "exp", "log", "divide", "power", "power_d", "pow_db", "tanh", "sigmoid", "softplus", "relu", "step")}
+
+
+# ---------------------------------------------------------------- NumPy (array) versions
+
+def _first_bad(mask, *arrays):
+    idx = np.unravel_index(np.argmax(mask), mask.shape) if np.ndim(mask) else ()
+    return tuple(np.asarray(x)[idx] if np.ndim(x) else x for x in arrays)
+
+
+def exp_array(a):
+    with np.errstate(over="ignore"):
+        return np.exp(a)
+
+
+def log_array(a):
+    bad = a <= 0.0
+    if np.any(bad):
+        (v,) = _first_bad(bad, a)
+        raise DomainError(f"log: the argument must be > 0, got {float(v)!r}")
+    return np.log(a)
+
+
+def divide_array(a, b):
+    bad = np.asarray(b) == 0.0
+    if np.any(bad):
+        x, y = _first_bad(bad, np.broadcast_to(a, np.shape(bad)), b)
+        raise ZeroDivisionError(f"division by zero: {float(x)!r} / {float(y)!r}")
+    return a / b
+
+
+def power_array(a, b):
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    bad = (a < 0.0) & (b != np.floor(b)) & np.isfinite(b)
+    if np.any(bad):
+        x, y = _first_bad(bad, a, b)
+        raise DomainError(f"power: a negative base with a fractional exponent has no real value: "
+                          f"{float(x)!r} ** {float(y)!r}")
+    bad = (a == 0.0) & (b < 0.0)
+    if np.any(bad):
+        x, y = _first_bad(bad, a, b)
+        raise ZeroDivisionError(f"power: zero cannot be raised to a negative power: "
+                                f"{float(x)!r} ** {float(y)!r}")
+    with np.errstate(over="ignore"):
+        return np.power(a, b)
+
+
+def power_d_array(a, b):
+    with np.errstate(all="ignore"):
+        return np.power(np.asarray(a, dtype=float), b)
+
+
+def pow_db_array(a, out):
+    a = np.asarray(a, dtype=float)
+    with np.errstate(all="ignore"):
+        safe = np.where(a > 0.0, a, 1.0)
+        return np.where(a > 0.0, out * np.log(safe), np.where(a == 0.0, 0.0, np.nan))
+
+
+def sigmoid_array(a):
+    a = np.asarray(a, dtype=float)
+    e = np.exp(-np.abs(a))  # in (0, 1]: no overflow
+    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softplus_array(a):
+    a = np.asarray(a, dtype=float)
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def relu_array(a):
+    return np.where(np.asarray(a) > 0.0, a, 0.0)
+
+
+def step_array(a):
+    return np.where(np.asarray(a) > 0.0, 1.0, 0.0)
+
+
+ARRAY = {
+    "exp": exp_array, "log": log_array, "divide": divide_array, "power": power_array,
+    "power_d": power_d_array, "pow_db": pow_db_array, "tanh": np.tanh, "sigmoid": sigmoid_array,
+    "softplus": softplus_array, "relu": relu_array, "step": step_array,
+}
+assert ARRAY.keys() == SCALAR.keys()

@@ -1,0 +1,76 @@
+"""The table of primitive operations: the single source of truth of the engine.
+
+Each row declares one operation: its name, the symbol drawn in graphs, the names of its inputs, its
+forward rule and the local partial derivative of its output with respect to each input. Rules are
+Python expressions over the inputs (``a``, ``b`` ...), the result (``out``) and the functions of
+``engine/numerics.py``. From this table alone the engine derives
+
+* the eager arithmetic of ``Value`` (``__mul__``, ``exp`` ...) and its backward pass,
+* the compiled straight-line code of ``engine.compile`` (scalar and NumPy-vectorised),
+* the labels of graph drawings and the rows of the node-by-node backward tables.
+
+Read it as a table of derivatives: d(out)/da and d(out)/db. A partial of ``None`` marks an input that
+is a constant of the operation (the number n in x ** n), which receives no gradient.
+
+One row is *variadic*: ``affine``, the weighted input of a neuron, z = b + Σ_k w_k x_k (equation 5.2
+of Higham & Higham, one row of W a + b). Its inputs are b followed by the pairs (w_k, x_k); its rule
+``b + sum(w * x)`` expands to ``b + w_1 * x_1 + w_2 * x_2 + ...``, summed left to right, and its
+partials are given once for b and once for a pair. One node per z instead of a chain of products and
+sums keeps a network's graph the shape of the paper's equations, and three times smaller.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: ops are looked up on every backward step
+class Op:
+    name: str        # e.g. "mul"; also the method/function name where one exists
+    symbol: str      # what a graph drawing shows, e.g. "*"
+    inputs: tuple    # input names used by the rules, e.g. ("a", "b")
+    forward: str     # expression for out
+    partials: tuple  # one expression (or None) per input: d(out)/d(input)
+    doc: str = ""
+    # affine only: inputs[0] appears once, the rest repeat as a group ("w", "x") any number of times
+    variadic: bool = False
+    # True for an operation whose *graph* would depend on the data (a future max/where); compiled
+    # code cannot follow such an operation, so engine.compile refuses it.
+    data_dependent_graph: bool = field(default=False)
+
+    @property
+    def arity(self):
+        return len(self.inputs)
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+#        name        symbol  inputs      forward                  d(out)/da                    d(out)/db
+_TABLE = [
+    Op("add",       "+",    ("a", "b"), "a + b",                ("1.0",                    "1.0")),
+    Op("sub",       "-",    ("a", "b"), "a - b",                ("1.0",                    "-1.0")),
+    Op("mul",       "*",    ("a", "b"), "a * b",                ("b",                      "a")),
+    Op("div",       "/",    ("a", "b"), "divide(a, b)",         ("1.0 / b",                "-out / b")),
+    Op("pow",       "**",   ("a", "b"), "power(a, b)",          ("b * power_d(a, b - 1.0)", "pow_db(a, out)"),
+       doc="a ** b with b a Value: d/db = a**b log a"),
+    Op("powc",      "**",   ("a", "n"), "power(a, n)",          ("n * power_d(a, n - 1.0)", None),
+       doc="a ** n with n a plain number (a constant of the operation)"),
+    Op("neg",       "-",    ("a",),     "-a",                   ("-1.0",)),
+    Op("exp",       "exp",  ("a",),     "exp(a)",               ("out",)),
+    Op("log",       "log",  ("a",),     "log(a)",               ("1.0 / a",)),
+    Op("tanh",      "tanh", ("a",),     "tanh(a)",              ("1.0 - out * out",)),
+    Op("sigmoid",   "σ",    ("a",),     "sigmoid(a)",           ("out * (1.0 - out)",),
+       doc="σ'(z) = σ(z)(1 − σ(z)), the formula of Higham & Higham §5"),
+    Op("relu",      "ReLU", ("a",),     "relu(a)",              ("step(a)",),
+       doc="max(0, a); its derivative at 0 is taken as 0, as in PyTorch"),
+    Op("softplus",  "softplus", ("a",), "softplus(a)",          ("sigmoid(a)",),
+       doc="log(1 + e^a), computed without overflow"),
+    #                        inputs: b, then pairs (w, x)          d/db    d/dw   d/dx
+    Op("affine",    "Σ",    ("b", "w", "x"), "b + sum(w * x)",  ("1.0", "x", "w"), variadic=True,
+       doc="z = b + Σ_k w_k x_k: a neuron's weighted input, Higham & Higham (5.2)"),
+]
+
+OPS = {op.name: op for op in _TABLE}
+UNARY = tuple(op.name for op in _TABLE if op.arity == 1)
+
+# Not an operation but a marker: the leaf that a plain number becomes in ``2 * v`` or ``1 - v``.
+CONST = Op("const", "const", (), "", ())
