@@ -10,7 +10,7 @@
 
 from .functions import exp, log, relu, sigmoid, softplus, tanh
 from .gradcheck import gradient_error, numerical_gradient
-from .graph import edges, first_nonfinite, leaves, topological_order
+from .graph import edges, first_nonfinite, leaves, local_derivatives, topological_order
 from .numerics import DomainError
 from .ops import OPS, Op
 from .value import Value, affine
@@ -18,6 +18,6 @@ from .value import Value, affine
 __all__ = [
     "Value", "OPS", "Op", "DomainError",
     "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
-    "topological_order", "edges", "leaves", "first_nonfinite",
+    "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite",
     "numerical_gradient", "gradient_error",
 ]

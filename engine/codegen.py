@@ -161,6 +161,31 @@ def eager_variadic(op):
     return "\n".join(lines) + "\n"
 
 
+def eager_partials(op):
+    """Source of ``partials_<op>(v)``: the local derivatives d(v)/d(input), one per input of v
+    (``None`` for a constant of the operation), for inspection and the node-by-node tables."""
+    def expr(partial, names):
+        return "None" if partial is None else substitute(partial, names)
+
+    lines = [f"def partials_{op.name}(v):", "    out = v.data"]
+    if op.variadic:
+        head, *group = op.inputs
+        size = len(group)
+        lines += ["    ins = v._a",
+                  f"    {head} = ins[0].data",
+                  f"    result = [{expr(op.partials[0], {'out': 'out'})}]",
+                  "    it = iter(ins)",
+                  "    next(it)",
+                  f"    for {', '.join(group)} in zip({', '.join(['it'] * size)}):",
+                  f"        {', '.join(group)} = {', '.join(x + '.data' for x in group)}",
+                  f"        result += ({', '.join(expr(p, {}) for p in op.partials[1:])},)",
+                  "    return tuple(result)"]
+    else:
+        lines.append(f"    {', '.join(op.inputs)} = {', '.join(('v._a.data', 'v._b.data')[:op.arity])}")
+        lines.append(f"    return ({', '.join(expr(p, {}) for p in op.partials)},)")
+    return "\n".join(lines) + "\n"
+
+
 def make_eager(op, method, value_cls, lift, swap=False):
     namespace = dict(numerics.SCALAR, Value=value_cls, OP=op, lift=lift)
     fn = build(eager_method(op, method, swap), namespace, f"method_{op.name}")
@@ -178,4 +203,9 @@ def make_backprop(op):
     return build(eager_backprop(op), dict(numerics.SCALAR), f"backprop_{op.name}")
 
 
+def make_partials(op):
+    return build(eager_partials(op), dict(numerics.SCALAR), f"partials_{op.name}")
+
+
 BACKPROP = {op: make_backprop(op) for op in OPS.values()}  # keyed by the Op itself
+PARTIALS = {op: make_partials(op) for op in OPS.values()}

@@ -98,6 +98,15 @@ def edges(root):
     return [(p, v) for v in topological_order(root) for p in v.inputs]
 
 
+def local_derivatives(node):
+    """d(node)/d(input) for each input of ``node``, in ``node.inputs`` order, from the operation
+    table (``None`` for a constant of the operation, such as n in x ** n; ``()`` for a leaf)."""
+    from .codegen import PARTIALS
+    if node._a is None:
+        return ()
+    return PARTIALS[node._op](node)
+
+
 def leaves(root):
     """The leaves of the graph (inputs, parameters and constants), in topological order."""
     return [v for v in topological_order(root) if v._a is None]

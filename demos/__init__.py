@@ -1,0 +1,1 @@
+"""Reproductions of the figures and numbers of Higham & Higham (2019) and Goodfellow et al. ch. 6."""
