@@ -8,6 +8,7 @@
 0.026592
 """
 
+from .compiler import CompiledGraph, CompileError, compile
 from .functions import exp, log, relu, sigmoid, softplus, tanh
 from .gradcheck import gradient_error, numerical_gradient
 from .graph import edges, first_nonfinite, leaves, local_derivatives, topological_order
@@ -20,4 +21,5 @@ __all__ = [
     "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
     "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite",
     "numerical_gradient", "gradient_error",
+    "compile", "CompiledGraph", "CompileError",
 ]

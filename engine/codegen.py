@@ -51,27 +51,29 @@ def uses_out(op):
 
 
 def _contribution(target, partial, g, names):
+    """(target, sign, term): the chain-rule contribution ``target += sign * term``."""
     if partial == "1.0":
-        return f"{target} += {g}"
+        return target, "+", g
     if partial == "-1.0":
-        return f"{target} -= {g}"
+        return target, "-", g
     d = substitute(partial, names)
     if not _ATOM.fullmatch(d):
         d = f"({d})"
-    return f"{target} += {g} * {d}"
+    return target, "+", f"{g} * {d}"
 
 
-def accumulate(op, targets, g, args, out):
-    """Lines that add the chain-rule contributions g * d(out)/d(input) to each input's gradient.
+def contributions(op, targets, g, args, out):
+    """The chain-rule contributions g * d(out)/d(input) to each input's gradient, as a list of
+    (target, sign, term) meaning ``target += term`` or ``target -= term``.
 
     ``targets`` are the gradient variables (``None`` for an input that needs none), in the order of
     ``args``; ``g`` is the expression of the gradient arriving at the node; ``args`` and ``out`` are
-    expressions of its input values and its value. ``+= g`` and ``-= g`` stand for partials 1 and
-    -1 (the same bits as multiplying). Contributions are added input by input, in argument order.
+    expressions of its input values and its value. Partials 1 and -1 become ``+= g`` and ``-= g``
+    (the same bits as multiplying by them). Contributions come input by input, in argument order.
     """
     fixed, repeated = groups(op, list(zip(targets, args)))
     n_fixed = len(fixed)
-    lines = []
+    result = []
     for group in [fixed] + repeated:
         names = {"out": out}
         offset = 0 if group is fixed else n_fixed
@@ -79,8 +81,13 @@ def accumulate(op, targets, g, args, out):
         for i, (target, _) in enumerate(group):
             partial = op.partials[offset + i]
             if target is not None and partial is not None:
-                lines.append(_contribution(target, partial, g, names))
-    return lines
+                result.append(_contribution(target, partial, g, names))
+    return result
+
+
+def accumulate(op, targets, g, args, out):
+    """``contributions`` as lines of in-place updates (``target += term``)."""
+    return [f"{t} {sign}= {term}" for t, sign, term in contributions(op, targets, g, args, out)]
 
 
 def build(source, namespace, name):

@@ -1,0 +1,283 @@
+"""Compile a recorded graph into straight-line Python: the same arithmetic, no Value objects.
+
+The graph of one training step has the same shape for every sample, so it can be recorded once
+(with Values, as usual) and replayed for new inputs and parameters by generated code. The code is
+written by ``engine/codegen.py`` from the rows of ``engine/ops.py``, exactly as the eager methods and
+the eager backward step are, and it performs the same floating-point operations in the same order
+as ``Value.backward`` (same topological order, same accumulation order, grads starting from the
+exact identity -0.0), so its numbers equal the eager engine's bit for bit.
+
+Generated text holds only identifiers made here (``x0``, ``p3``, ``v12``, ``g12``), the rules of the
+operation table and ``repr`` of floats: never a label or any other text that came from the user.
+"""
+
+import builtins
+import math
+
+import numpy as np
+
+from . import codegen, numerics
+from .graph import topological_order
+from .value import Value
+
+
+class CompileError(ValueError):
+    """The graph cannot be compiled (a data-dependent operation, a Value listed twice, ...)."""
+
+
+def _literal(x):
+    """A float as Python source. Non-finite values become names bound in the namespace."""
+    if math.isnan(x):
+        return "NAN"
+    if math.isinf(x):
+        return "INF" if x > 0 else "(-INF)"
+    text = repr(float(x))
+    return f"({text})" if text.startswith("-") else text
+
+
+def _check_values(seq, what):
+    seq = list(seq)
+    for i, v in enumerate(seq):
+        if not isinstance(v, Value):
+            raise TypeError(f"compile: {what}[{i}] must be a Value, got {type(v).__name__}")
+    return seq
+
+
+class CompiledGraph:
+    """A graph compiled to Python functions of (inputs, parameters).
+
+    ``x`` is a sequence of input numbers (in the order of ``inputs``), ``p`` a sequence of parameter
+    numbers (order of ``params``; ``None`` means the parameters' current ``.data``).
+
+    * ``forward(x, p)`` → the output value;
+    * ``gradient(x, p)`` → ``(value, grads)``, grads with respect to the parameters (a tuple); with
+      ``input_grads=True`` at compile time, ``(value, grads, input_grads)``;
+    * ``sgd_step(x, p, eta)`` → value; updates the list ``p`` in place: p_i ← p_i − η ∂C/∂p_i;
+    * ``sgd_run(rows, order, p, eta)``: ``sgd_step`` for ``x = rows[k]``, k in ``order``, in one
+      generated loop (the parameters stay in local variables between steps);
+    * ``forward_array(X, p)`` and ``gradient_array(X, p)``: the same code on NumPy columns, X of
+      shape (n, len(inputs)): all n points in one call.
+
+    ``source`` is the generated text; ``listing()`` the same with the labels of the recorded nodes
+    as comments, for reading only (it is never executed).
+    """
+
+    def __init__(self, output, inputs, params, input_grads=False):
+        self.output = output
+        self.inputs = _check_values(inputs, "inputs")
+        self.params = _check_values(params, "params")
+        self.input_grads = input_grads
+        self._plan()
+        self.source = self._write_source()
+        scalar = dict(numerics.SCALAR, INF=math.inf, NAN=math.nan)
+        array = dict(numerics.ARRAY, INF=math.inf, NAN=math.nan)
+        code = builtins.compile(self.source, "<engine.compile>", "exec")
+        exec(code, scalar)
+        exec(code, array)
+        self._forward = scalar["forward"]
+        self._gradient = scalar["gradient"]
+        self._sgd_step = scalar["sgd_step"]
+        self._sgd_run = scalar["sgd_run"]
+        self._forward_array = array["forward"]
+        self._gradient_array = array["gradient"]
+
+    # ---------------------------------------------------------------- code generation
+
+    def _plan(self):
+        output, inputs, params = self.output, self.inputs, self.params
+        name = {}
+        for kind, seq in (("x", inputs), ("p", params)):
+            for i, v in enumerate(seq):
+                if v in name:
+                    raise CompileError(f"compile: the Value {v!r} is listed twice among the inputs "
+                                       f"and parameters")
+                name[v] = f"{kind}{i}"
+        order = topological_order(output)
+        self._order = order
+        forward = []
+        labels = {}
+        for i, v in enumerate(order):
+            if v in name:
+                labels[name[v]] = v.label
+                continue
+            if v._a is None:  # a constant, or a leaf not listed: frozen at its recorded value
+                name[v] = _literal(v.data)
+                continue
+            op = v._op
+            if op.data_dependent_graph:
+                raise CompileError(f"compile: operation {op.name!r} chooses its graph from the data; "
+                                   f"a recorded graph would be wrong for other inputs")
+            name[v] = f"v{i}"
+            labels[name[v]] = v.label
+            forward.append((name[v], codegen.forward_expr(op, [name[u] for u in v.inputs])))
+        self._name = name
+        self._labels = labels
+        self._forward_lines = forward
+
+        self._grads_for_gradient = self._backward(set(params) | (set(inputs) if self.input_grads else set()))
+        self._grads_for_sgd = self._backward(set(params))
+
+    def _backward(self, targets):
+        """Backward lines computing the grads of ``targets``, and a function naming each grad.
+
+        Only nodes with a target below them get a gradient; contributions are emitted in the order
+        of ``Value.backward`` (reverse topological order, inputs in argument order)."""
+        order, name, output = self._order, self._name, self.output
+        needs = set()
+        for v in order:
+            if v in targets or any(u in needs for u in v.inputs):
+                needs.add(v)
+        gname = {v: "g" + name[v] for v in needs}
+        lines = []
+        assigned = set()
+        if output in needs:
+            lines.append(f"{gname[output]} = 1.0")
+            assigned.add(gname[output])
+        for v in reversed([u for u in order if u._a is not None]):  # = Value.backward's order
+            if v not in needs:
+                continue
+            ins = v.inputs
+            tnames = [gname[u] if u in needs else None for u in ins]
+            for target, sign, term in codegen.contributions(
+                    v._op, tnames, gname[v], [name[u] for u in ins], name[v]):
+                if target in assigned:  # not "+=": on NumPy arrays that would write through aliases
+                    lines.append(f"{target} = {target} {sign} {term}")
+                else:  # -0.0 + t == t and -0.0 - t == -t exactly: the first one is assigned
+                    lines.append(f"{target} = {term if sign == '+' else '-' + term}")
+                    assigned.add(target)
+        return lines, (lambda v: gname[v] if gname.get(v) in assigned else "0.0")
+
+    def _write_source(self):
+        n_in, n_par = len(self.inputs), len(self.params)
+        xs = [f"x{i}" for i in range(n_in)]
+        ps = [f"p{i}" for i in range(n_par)]
+        out = self._name[self.output]
+        fwd = [f"{a} = {b}" for a, b in self._forward_lines]
+        bwd, grad_of = self._grads_for_gradient
+        sgd_bwd, sgd_grad_of = self._grads_for_sgd
+        pgrads = [grad_of(v) for v in self.params]
+        xgrads = [grad_of(v) for v in self.inputs]
+        sgd_pgrads = [sgd_grad_of(v) for v in self.params]
+
+        def unpack(names, seq):
+            if not names:
+                return []
+            return [f"{', '.join(names)}{',' if len(names) == 1 else ''} = {seq}"]
+
+        def tup(items):
+            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+
+        def body(lines, indent="    "):
+            return [indent + line for line in lines]
+
+        head = unpack(xs, "x") + unpack(ps, "p")
+        returns = f"return {out}, {tup(pgrads)}" + (f", {tup(xgrads)}" if self.input_grads else "")
+        update = [f"{p} = {p} - eta * {g}" for p, g in zip(ps, sgd_pgrads)]
+        text = ["# generated by engine.compile from the operation table (engine/ops.py)", "",
+                "def forward(x, p):", *body(head), "    # forward pass", *body(fwd),
+                f"    return {out}", "",
+                "def gradient(x, p):", *body(head), "    # forward pass", *body(fwd),
+                "    # backward pass: reverse topological order, as Value.backward", *body(bwd),
+                f"    {returns}", "",
+                "def sgd_step(x, p, eta):", *body(head), *body(fwd), *body(sgd_bwd)]
+        if ps:
+            text.append(f"    p[:] = {tup([f'{p} - eta * {g}' for p, g in zip(ps, sgd_pgrads)])}")
+        text += [f"    return {out}", "",
+                 "def sgd_run(rows, order, p, eta):", *body(unpack(ps, "p")),
+                 f"    {out} = NAN",
+                 "    for k in order:", *body(unpack(xs, "rows[k]"), "        "),
+                 *body(fwd, "        "), *body(sgd_bwd, "        "), *body(update, "        ")]
+        if ps:
+            text.append(f"    p[:] = {tup(ps)}")
+        text += [f"    return {out}", ""]
+        return "\n".join(text)
+
+    def listing(self):
+        """``source`` with each generated variable's label, where the recorded node had one, as a
+        comment: for reading the code against the paper. Only ``source`` is ever executed."""
+        lines = []
+        for line in self.source.splitlines():
+            target = line.strip().split(" ", 1)[0]
+            label = self._labels.get(target)
+            if label is None and target.startswith("g"):
+                label = self._labels.get(target[1:])
+                label = None if label is None else f"∂/∂ {label}"
+            if label is not None and " = " in line or "= " in line and label is not None:
+                line = f"{line:<60}  # {' '.join(str(label).split())}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    # ---------------------------------------------------------------- calling
+
+    def _params(self, p):
+        return [v.data for v in self.params] if p is None else p
+
+    def forward(self, x, p=None):
+        return self._call(self._forward, x, p)
+
+    def gradient(self, x, p=None):
+        return self._call(self._gradient, x, p)
+
+    def sgd_step(self, x, p, eta):
+        return self._call(self._sgd_step, x, p, eta)
+
+    def sgd_run(self, rows, order, p, eta):
+        """Run ``sgd_step(rows[k], p, eta)`` for every k in ``order``; ``p`` (a list) is updated."""
+        if len(p) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
+        return self._sgd_run(rows, order, p, eta)
+
+    def forward_array(self, X, p=None):
+        """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""
+        cols = self._columns(X)
+        value = self._forward_array(cols, self._params(p))
+        return np.broadcast_to(np.asarray(value, dtype=float), (len(X),)).copy()
+
+    def gradient_array(self, X, p=None):
+        """(values (n,), parameter gradients (n, number of parameters)) at every row of ``X``."""
+        cols = self._columns(X)
+        n = len(cols[0]) if len(cols) else len(X)
+        result = self._gradient_array(cols, self._params(p))
+        shaped = [np.broadcast_to(np.asarray(result[0], dtype=float), (n,)).copy()]
+        for grads in result[1:]:
+            shaped.append(np.column_stack([np.broadcast_to(np.asarray(g, dtype=float), (n,))
+                                           for g in grads]) if grads else np.zeros((n, 0)))
+        return tuple(shaped)
+
+    def write_params(self, p):
+        """Store the numbers ``p`` into the recorded parameter Values' ``.data``."""
+        if len(p) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
+        for v, x in zip(self.params, p):
+            v.data = float(x)
+
+    def _columns(self, X):
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != len(self.inputs):
+            raise ValueError(f"expected an array of shape (n, {len(self.inputs)}), got shape {X.shape}")
+        return tuple(X.T)
+
+    def _call(self, fn, x, p, *extra):
+        p = self._params(p)
+        if len(x) != len(self.inputs):
+            raise ValueError(f"expected {len(self.inputs)} inputs, got {len(x)}")
+        if len(p) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
+        return fn(x, p, *extra)
+
+    def __repr__(self):
+        return (f"<CompiledGraph: {len(self.inputs)} inputs, {len(self.params)} parameters, "
+                f"{len(self._forward_lines)} operations>")
+
+
+def compile(output, inputs=(), params=(), *, input_grads=False):  # noqa: A001 (engine.compile)
+    """Compile the graph under ``output`` into straight-line Python (see ``CompiledGraph``).
+
+    ``inputs`` and ``params`` are the leaf Values that become arguments; every other leaf is a
+    constant frozen at its recorded value. Control flow that the recording took in Python (an
+    ``if v.data > 0``) is baked in, as in any tracing compiler; the engine's own operations have
+    graphs that do not depend on the data, and an operation that would is refused.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"compile: the output must be a Value, got {type(output).__name__}")
+    return CompiledGraph(output, inputs, params, input_grads)

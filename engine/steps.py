@@ -1,0 +1,250 @@
+"""Back propagation one node at a time: the steps of ``Value.backward()``, as data you can print.
+
+``backward_steps(root)`` yields one ``BackwardStep`` per non-leaf node, in exactly the order the
+engine's ``backward()`` processes them (``reversed(engine.graph.backward_order(root))``). A step holds
+the node, the gradient d(root)/d(node) it holds when processed (final by then: every consumer of the
+node came earlier), and for each of its inputs, in ``node.inputs`` order, the local derivative
+d(node)/d(input) taken from the operation table and the chain-rule product grad * local added to that
+input's gradient. Every number is computed by the same expressions and in the same order as
+``backward()``, starting each gradient from -0.0 (the exact identity of IEEE addition), so the
+gradients the steps arrive at equal ``backward()``'s bit for bit.
+
+By default the steps work on their own copy of the gradients and leave every ``.grad`` of the graph
+as it was (so you can step through a graph whose grads you still need). ``apply=True`` writes each
+addition into the Values' ``.grad`` as it happens, which is how ``backward()`` itself proceeds; after
+the last step the grads are those of ``root.backward(gradient)``.
+
+``backward_table(root)`` prints the whole pass as a table; ``display_names(root)`` gives every node
+the name the tables and drawings use (its label, the number of a constant, or ``v<i>``).
+"""
+
+import math
+import numbers
+from dataclasses import dataclass
+
+from .graph import backward_order, local_derivatives, topological_order
+from .value import Value
+
+
+@dataclass(frozen=True, eq=False)
+class Contribution:
+    """What one step adds to the gradient of one input of its node."""
+
+    position: int       # index of the input in node.inputs (an input used twice appears twice)
+    input: Value
+    local: object       # d(node)/d(input) as a float; None for a constant of the operation (n in x ** n)
+    amount: object      # the chain-rule product step.grad * local; None where local is None
+    grad_before: float  # the input's gradient before this addition (-0.0: nothing added yet)
+    grad_after: float   # ... and after it (0.0 for a constant of the operation, as backward() sets)
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardStep:
+    """One node processed by back propagation."""
+
+    number: int          # 1 for the first step (the root), as a table shows it
+    node: Value
+    grad: float          # d(root)/d(node): complete when the node is processed
+    contributions: tuple  # of Contribution, in node.inputs order
+
+    @property
+    def local_derivatives(self):
+        return tuple(c.local for c in self.contributions)
+
+    @property
+    def inputs(self):
+        return tuple(c.input for c in self.contributions)
+
+
+def _check_root(root, gradient):
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value as the root of the graph, got {type(root).__name__}")
+    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        raise TypeError(f"gradient must be a real number, got {type(gradient).__name__}")
+    return float(gradient)
+
+
+def backward_steps(root, gradient=1.0, *, apply=False):
+    """An iterator over the steps of ``root.backward(gradient)``, in the engine's order.
+
+    ``apply=False`` (default): the steps compute on a private copy of the gradients; no ``.grad``
+    of the graph changes. ``apply=True``: each step writes its additions into the inputs' ``.grad``
+    (and the first one seeds ``root.grad``), so stopping after step k leaves the graph as
+    ``backward()`` would have it after k nodes. The graph is read when this function is called;
+    the steps are computed lazily, one per ``next()``. A leaf root gives no steps.
+    """
+    gradient = _check_root(root, gradient)
+    if apply:
+        order = backward_order(root)  # resets every grad of the graph to -0.0, as backward() does
+        root.grad = gradient
+    else:
+        nodes = topological_order(root)
+        saved = [v.grad for v in nodes]
+        order = backward_order(root)  # the engine's own order; it resets the grads ...
+        for v, g in zip(nodes, saved):  # ... which are put back: this mode touches nothing
+            v.grad = g
+    return _steps(root, gradient, order, apply)
+
+
+def _steps(root, gradient, order, apply):
+    grads = {root: gradient}
+    for number, node in enumerate(reversed(order), 1):
+        g = grads[node]  # every non-root node had a consumer processed before it
+        contributions = []
+        for position, (p, d) in enumerate(zip(node.inputs, local_derivatives(node))):
+            before = grads.get(p, -0.0)
+            if d is None:  # a constant of the operation: backward() sets its grad to 0.0
+                amount, after = None, 0.0
+            else:
+                amount = g * d
+                after = before + amount
+            grads[p] = after
+            if apply:
+                p.grad = after
+            contributions.append(Contribution(position, p, d, amount, before, after))
+        yield BackwardStep(number, node, g, tuple(contributions))
+
+
+def final_grads(root, gradient=1.0):
+    """{node: gradient} for every node of the graph, computed by the steps (nothing is modified)."""
+    gradient = _check_root(root, gradient)
+    grads = {root: gradient}
+    for step in backward_steps(root, gradient):
+        for c in step.contributions:
+            grads[c.input] = c.grad_after
+    return grads
+
+
+# ---------------------------------------------------------------------------------- formatting
+
+def format_number(x, precision=4):
+    """``x`` with ``precision`` significant digits ("" for None: a gradient not computed yet)."""
+    if x is None:
+        return ""
+    return f"{x:.{precision}g}"
+
+
+def printable(text):
+    """A label on one line: newlines, tabs and other control characters shown as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def display_names(root, precision=6):
+    """{node: name}: its label, the number of a constant leaf, or ``v<i>`` (i = the node's position
+    in ``topological_order(root)``) for an unlabelled node, so a table and a drawing agree."""
+    names = {}
+    for i, v in enumerate(topological_order(root)):
+        if v.label is not None:
+            names[v] = str(v.label)
+        elif v.is_constant:
+            names[v] = format_number(v.data, precision)
+        else:
+            names[v] = f"v{i}"
+    return names
+
+
+def op_text(node):
+    """How a table shows a node's operation: "mul (*)", "sigmoid (σ)", "leaf", "const"."""
+    if node.is_leaf:
+        return "const" if node.is_constant else "leaf"
+    op = node._op
+    return op.name if op.symbol == op.name else f"{op.name} ({op.symbol})"
+
+
+def step_rows(steps, names, precision=4, annotate=None):
+    """The rows of a backward table as dicts of strings: one per step, with ``inputs``, one dict
+    per contribution. Shared by ``backward_table`` and the HTML stepper page."""
+    fmt = lambda x: format_number(x, precision)  # noqa: E731
+    rows = []
+    for s in steps:
+        note = annotate(s.node) if annotate is not None else None
+        rows.append({
+            "step": str(s.number), "node": printable(names[s.node]), "op": op_text(s.node),
+            "data": fmt(s.node.data), "grad": fmt(s.grad), "note": note or "",
+            "inputs": [{
+                "input": printable(names[c.input]),
+                "local": "constant: no gradient" if c.local is None else fmt(c.local),
+                "amount": "" if c.amount is None else fmt(c.amount),
+                "before": "" if c.grad_before == 0.0 and math.copysign(1.0, c.grad_before) < 0
+                          and c.position == _first_position(s, c) and _is_first_touch(c) else fmt(c.grad_before),
+                "after": fmt(c.grad_after),
+            } for c in s.contributions],
+        })
+    return rows
+
+
+def _first_position(step, c):
+    return c.position
+
+
+def _is_first_touch(c):
+    # -0.0 before an addition means "nothing added yet" (the engine's starting value), shown blank
+    return c.grad_before == 0.0 and math.copysign(1.0, c.grad_before) < 0
+
+
+def backward_table(root, gradient=1.0, *, precision=4, annotate=None, leaves=True):
+    """The whole backward pass of ``root`` as a text table, one block per step.
+
+    The first line of a block shows the node being processed: its name, operation, value and
+    gradient d(root)/d(node). The lines under it show each input: the local derivative
+    d(node)/d(input), the chain-rule product grad × local added to the input's gradient, and that
+    gradient before and after the addition (blank before: nothing added yet). ``annotate(node)``
+    may return a note printed beside a node (the Higham demo puts Lemma 5.1's δ[l] there).
+    With ``leaves=True`` a summary of the final gradients of the leaves follows.
+    """
+    gradient = _check_root(root, gradient)
+    names = display_names(root)
+    steps = list(backward_steps(root, gradient))
+    rows = step_rows(steps, names, precision, annotate)
+    header = ["step", "node", "op", "data", "grad", "input", "∂node/∂input", "grad × ∂",
+              "input grad before", "after"]
+    has_notes = any(r["note"] for r in rows)
+    if has_notes:
+        header.append("note")
+    lines = []
+    for r in rows:
+        first = True
+        for inp in r["inputs"] or [{"input": "", "local": "", "amount": "", "before": "", "after": ""}]:
+            head = [r["step"], r["node"], r["op"], r["data"], r["grad"]] if first else [""] * 5
+            line = head + [inp["input"], inp["local"], inp["amount"], inp["before"], inp["after"]]
+            if has_notes:
+                line.append(r["note"] if first else "")
+            lines.append(line)
+            first = False
+    if not steps:
+        lines.append(["", printable(names[root]), op_text(root), format_number(root.data, precision),
+                      format_number(gradient, precision), "", "", "", "", ""] + ([""] if has_notes else []))
+    text = _columns(header, lines)
+    if leaves:
+        grads = final_grads(root, gradient)
+        leaf_lines = [[printable(names[v]), op_text(v), format_number(v.data, precision),
+                       format_number(grads[v], precision)]
+                      for v in topological_order(root) if v.is_leaf and not v.is_constant]
+        if leaf_lines:
+            text += "\n\nGradients of the leaves (d root / d leaf):\n"
+            text += _columns(["leaf", "kind", "data", "grad"], leaf_lines)
+    return text
+
+
+def _columns(header, lines):
+    """Left-aligned text columns, with a rule under the header; numbers right-aligned."""
+    widths = [max(len(str(row[i])) for row in [header] + lines) for i in range(len(header))]
+
+    def fmt(row):
+        cells = []
+        for cell, w in zip(row, widths):
+            cell = str(cell)
+            cells.append(cell.rjust(w) if _looks_numeric(cell) else cell.ljust(w))
+        return "  ".join(cells).rstrip()
+
+    out = [fmt(header), "  ".join("-" * w for w in widths)]
+    out += [fmt(row) for row in lines]
+    return "\n".join(out)
+
+
+def _looks_numeric(cell):
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
