@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print tables measured side by side in one run (not tests)."""

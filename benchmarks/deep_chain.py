@@ -1,0 +1,167 @@
+"""Deep chains: y = relu(relu(...relu(x))) (relu: the one unary operation micrograd has) with n = 1e4, 1e5, 1e6 nodes.
+
+For each system: time to build the chain, time to differentiate it, and bytes held per node.
+Bytes per node: tracemalloc's count of Python allocations for the engine and micrograd; for
+PyTorch, whose tensors live in C++ memory that tracemalloc cannot see, the growth of the process's
+resident set size (RSS). micrograd's recursive topological sort fails on deep chains; the table
+says where.
+
+    python -m benchmarks.deep_chain [--sizes 10000 100000 1000000]
+"""
+
+import argparse
+import gc
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+
+from .common import machine, table
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def engine_chain(n):
+    from engine import Value
+    t = time.perf_counter()
+    x = Value(0.5)
+    y = x
+    for _ in range(n):
+        y = y.relu()
+    built = time.perf_counter()
+    y.backward()
+    done = time.perf_counter()
+    assert x.grad > 0.0
+    return built - t, done - built
+
+
+def micrograd_chain(n):
+    from micrograd.engine import Value
+    t = time.perf_counter()
+    x = Value(0.5)
+    y = x
+    for _ in range(n):
+        y = y.relu()
+    built = time.perf_counter()
+    try:
+        y.backward()
+    except RecursionError:
+        return built - t, "RecursionError"
+    return built - t, time.perf_counter() - built
+
+
+def torch_chain(n):
+    import torch
+    torch.set_num_threads(1)
+    t = time.perf_counter()
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = torch.relu(y)
+    built = time.perf_counter()
+    y.backward()
+    return built - t, time.perf_counter() - built
+
+
+def python_bytes_per_node(n, make):
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    keep = make(n)
+    held = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    del keep
+    return held / n
+
+
+def engine_nodes(n):
+    from engine import Value
+    y = Value(0.5)
+    for _ in range(n):
+        y = y.relu()
+    return y
+
+
+def micrograd_nodes(n):
+    from micrograd.engine import Value
+    y = Value(0.5)
+    for _ in range(n):
+        y = y.relu()
+    return y
+
+
+def torch_bytes_per_node(n):
+    """Measured in a fresh process: freed C++ memory of earlier runs would hide the growth."""
+    code = ("import torch, sys\n"
+            "from benchmarks.deep_chain import rss_bytes\n"
+            "x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)\n"
+            "torch.relu(x).backward()\n"  # warm up the autograd engine's own allocations
+            "before = rss_bytes()\n"
+            "y = x\n"
+            f"for _ in range({n}):\n"
+            "    y = torch.relu(y)\n"
+            "print(rss_bytes() - before)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return int(out.stdout.strip()) / n
+
+
+def engine_tanh_nodes(n):
+    from engine import Value
+    y = Value(0.5)
+    for _ in range(n):
+        y = y.tanh()  # unlike relu(0.5), every node holds a float of its own
+    return y
+
+
+def fmt(x):
+    return x if isinstance(x, str) else f"{x:.3f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    args = parser.parse_args(argv)
+    systems = [("this engine", engine_chain, lambda n: python_bytes_per_node(n, engine_nodes))]
+    try:
+        import micrograd  # noqa: F401
+        systems.append(("micrograd 0.1.0", micrograd_chain,
+                        lambda n: python_bytes_per_node(n, micrograd_nodes)))
+    except ImportError:
+        print("micrograd not installed (pip install micrograd): its rows are left out")
+    try:
+        import torch  # noqa: F401
+        systems.append(("PyTorch eager, 0-d float64", torch_chain, torch_bytes_per_node))
+    except ImportError:
+        print("PyTorch not installed (pip install torch==2.13.0): its rows are left out")
+
+    print(f"Deep relu chains, measured side by side on: {machine()}")
+    print(f"(recursion limit {sys.getrecursionlimit()}; garbage collector on, as users run)\n")
+    rows = []
+    totals = {}
+    for n in args.sizes:
+        for name, chain, per_node in systems:
+            gc.collect()
+            build, backward = chain(n)
+            gc.collect()
+            bpn = per_node(n)
+            total = build + backward if not isinstance(backward, str) else None
+            totals[(name, n)] = total
+            rows.append([f"{n:,}", name, fmt(build), fmt(backward), f"{bpn:,.0f}"])
+            if name == "this engine":
+                rows[-1][-1] += f" ({python_bytes_per_node(n, engine_tanh_nodes):,.0f} for tanh)"
+    print(table(["nodes", "system", "build (s)", "backward (s)", "bytes/node"], rows))
+    print()
+    for n in args.sizes:
+        ours = totals.get(("this engine", n))
+        theirs = totals.get(("PyTorch eager, 0-d float64", n))
+        if ours and theirs:
+            print(f"{n:,} nodes: build + backward, PyTorch / this engine = {theirs / ours:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
