@@ -1,0 +1,115 @@
+"""One single-sample SGD step of the Higham 2-2-3-2 sigmoid network, measured side by side.
+
+Every row starts from the same 23 weights (0.5 N(0,1), seeded), follows the same sequence of sample
+indices, and must reach the same parameters (checked: the largest difference from the hand-written
+row is printed). Times are medians over repetitions of the whole run; each row's ratio is against
+micrograd.
+
+    python -m benchmarks.higham_step [--steps 20000] [--repeats 5]
+"""
+
+import argparse
+
+import numpy as np
+
+from . import reference_steps as ref
+from .common import ETA, X, Y, flat_parameters, higham_cost, initial_arrays, machine, median_time
+from .common import sample_sequence, table
+
+
+class EngineEager:
+    name = "this engine, eager (nn.MLP, nn.SGD)"
+
+    def __init__(self, flat):
+        from nn import MLP, SGD
+        from nn.losses import half_squared_error
+        self.model = MLP(2, [2, 3, 2], activation="sigmoid", output_activation="sigmoid")
+        for p, x in zip(self.model.parameters(), flat):
+            p.data = x
+        self.opt = SGD(self.model.parameters(), lr=ETA)
+        self.loss = half_squared_error
+
+    def steps(self, ks):
+        model, opt, loss = self.model, self.opt, self.loss
+        for k in ks:
+            cost = loss(model(X[k]), Y[k])
+            cost.backward()
+            opt.step()
+
+    def parameters(self):
+        return [p.data for p in self.model.parameters()]
+
+
+class EngineCompiled:
+    name = "this engine, compiled fused step (sgd_step)"
+
+    def __init__(self, flat):
+        from engine import Value, compile
+        from nn import MLP
+        from nn.losses import half_squared_error
+        model = MLP(2, [2, 3, 2], activation="sigmoid", output_activation="sigmoid")
+        x = [Value(0.0, label="x1"), Value(0.0, label="x2")]
+        y = [Value(0.0, label="y1"), Value(0.0, label="y2")]
+        cost = half_squared_error(model(x), y)
+        self.graph = compile(cost, x + y, model.parameters())
+        self.p = list(flat)
+        self.rows = [tuple(a) + tuple(b) for a, b in zip(X, Y)]
+
+    def steps(self, ks):
+        step, rows, p = self.graph.sgd_step, self.rows, self.p
+        for k in ks:
+            step(rows[k], p, ETA)
+
+    def parameters(self):
+        return list(self.p)
+
+
+class EngineCompiledLoop(EngineCompiled):
+    name = "this engine, compiled loop (sgd_run)"
+
+    def steps(self, ks):
+        self.graph.sgd_run(self.rows, ks, self.p, ETA)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    flat = flat_parameters(initial_arrays())
+    ks = sample_sequence(args.steps)
+    rows = [EngineEager, EngineCompiled, EngineCompiledLoop, ref.Micrograd, ref.Torch,
+            ref.NumpyNetbp, ref.StraightLine]
+    results = {}
+    for cls in rows:
+        try:
+            cls(flat)
+        except ImportError as e:
+            print(f"left out: {cls.name} ({e.name} not installed)")
+            continue
+        final = {}
+
+        def run():
+            m = cls(flat)
+            m.steps(ks)
+            final["p"] = m.parameters()
+        seconds = median_time(run, args.repeats)
+        results[cls] = (seconds / args.steps * 1e6, final["p"])
+
+    reference = np.array(results[ref.StraightLine][1])
+    micro = results.get(ref.Micrograd, (None,))[0]
+    straight = results[ref.StraightLine][0]
+    lines = []
+    for cls, (us, p) in results.items():
+        lines.append([cls.name, f"{us:.2f}", f"{micro / us:.1f}x" if micro else "-",
+                      f"{us / straight:.2f}", f"{higham_cost(p):.6f}",
+                      f"{np.max(np.abs(np.array(p) - reference)):.1e}"])
+    print(f"Higham 2-2-3-2 network, one SGD step (eta = {ETA}), {args.steps:,} steps, "
+          f"median of {args.repeats} runs, on: {machine()}\n")
+    print(table(["system", "µs per step", "speed-up vs micrograd", "time / straight-line",
+                 "Cost after", "max |Δp| vs straight-line"], lines))
+
+
+if __name__ == "__main__":
+    main()
