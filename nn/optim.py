@@ -1,0 +1,147 @@
+"""Optimizers that update parameter Values in place from their ``.grad``: SGD and Adam.
+
+The update formulas are PyTorch's (torch.optim.SGD and torch.optim.Adam, without amsgrad), written
+out for scalars so that a step can be checked by hand. ``params`` is a Module or an iterable of
+Values; the list is fixed when the optimizer is made. ``lr`` and the other settings are plain
+attributes and may be changed between steps (a learning-rate schedule).
+"""
+
+import math
+import numbers
+
+from engine import Value
+
+
+def _param_list(params):
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    if isinstance(params, Value):
+        raise TypeError("give the optimizer a list of Values (or a Module), not a single Value")
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"params must be a Module or an iterable of Values, got "
+                        f"{type(params).__name__}") from None
+    if not params:
+        raise ValueError("the optimizer got no parameters to optimise (an empty list)")
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"params[{i}] is {type(p).__name__} {p!r}, not a Value")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("a parameter appears more than once: it would be updated twice per step")
+    return params
+
+
+def _number(x, name, low=0.0, high=math.inf, high_open=False):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    if not (low <= x and (x < high if high_open else x <= high)):
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"{name} must lie in [{low}, {high}{bracket}, got {x!r}")
+    return x
+
+
+class Optimizer:
+    def __init__(self, params, lr):
+        self.params = _param_list(params)
+        self.lr = _number(lr, "lr")
+
+    def zero_grad(self):
+        """Set every parameter's grad to 0 (micrograd's habit; ``backward()`` sets grads anyway)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, PyTorch's formulas. Per parameter p with gradient g:
+
+        g ← g + weight_decay · p                       (if weight_decay ≠ 0)
+        buf ← g at the first step, then momentum · buf + (1 − dampening) · g   (if momentum ≠ 0)
+        g ← g + momentum · buf  (nesterov)   or   g ← buf   (otherwise)
+        p ← p − lr · g
+
+    With the defaults this is the paper's update p ← p − η ∇C (Higham & Higham eq. 4.7).
+    """
+
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
+        super().__init__(params, lr)
+        self.momentum = _number(momentum, "momentum")
+        self.weight_decay = _number(weight_decay, "weight_decay")
+        self.dampening = _number(dampening, "dampening", high=1.0)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+        self.buffers = None  # momentum buffers, made at the first step
+
+    def step(self):
+        lr = self.lr
+        if self.momentum == 0.0 and self.weight_decay == 0.0:
+            for p in self.params:  # the plain update, kept lean: it runs once per training step
+                p.data -= lr * p.grad
+            return
+        wd, mu, damp, nesterov = self.weight_decay, self.momentum, self.dampening, self.nesterov
+        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        if mu:
+            if self.buffers is None:
+                self.buffers = list(grads)
+            else:
+                self.buffers = [mu * buf + (1.0 - damp) * g for buf, g in zip(self.buffers, grads)]
+            if nesterov:
+                grads = [g + mu * buf for g, buf in zip(grads, self.buffers)]
+            else:
+                grads = self.buffers
+        for p, g in zip(self.params, grads):
+            p.data -= lr * g
+
+    def __repr__(self):
+        return (f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum}, "
+                f"nesterov={self.nesterov}, weight_decay={self.weight_decay})")
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), PyTorch's formulas. At step t, per parameter p with gradient g:
+
+        g ← g + weight_decay · p          (L2 on the gradient, as torch.optim.Adam; not AdamW)
+        m ← β1 m + (1 − β1) g
+        v ← β2 v + (1 − β2) g²
+        p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps)
+
+    m and v start at 0.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+        self.betas = (_number(beta1, "beta1", high=1.0, high_open=True),
+                      _number(beta2, "beta2", high=1.0, high_open=True))
+        self.eps = _number(eps, "eps")
+        self.weight_decay = _number(weight_decay, "weight_decay")
+        self.t = 0
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def step(self):
+        self.t += 1
+        beta1, beta2 = self.betas
+        lr, eps, wd = self.lr, self.eps, self.weight_decay
+        step_size = lr / (1.0 - beta1 ** self.t)
+        root_correction = math.sqrt(1.0 - beta2 ** self.t)
+        m, v = self.m, self.v
+        for i, p in enumerate(self.params):
+            g = p.grad + wd * p.data if wd else p.grad
+            mi = m[i] = beta1 * m[i] + (1.0 - beta1) * g
+            vi = v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+            p.data -= step_size * (mi / (math.sqrt(vi) / root_correction + eps))
+
+    def __repr__(self):
+        return (f"Adam({len(self.params)} parameters, lr={self.lr}, betas={self.betas}, "
+                f"eps={self.eps}, weight_decay={self.weight_decay})")

@@ -1,0 +1,198 @@
+"""A small training loop: stochastic gradient on a data set, recording the full cost as it goes.
+
+``train`` is three separable pieces, so that a faster implementation of one can replace it:
+
+* ``gradient_step``: the work of one step (forward over the chosen samples, the batch cost as one
+  graph, one backward pass, one optimizer step);
+* ``full_cost``: the recorded cost over the whole data set;
+* the loop itself: which samples (``nn.sampling``), when to record, the progress bar, the clock.
+
+Everything random comes from ``seed`` (the sampling scheme's generator): with the same model
+parameters, data and settings, two runs give the same numbers bit for bit.
+"""
+
+import numbers
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import losses
+from .initializers import generator
+from .module import MLP, Layer, Neuron
+from .optim import SGD
+from .sampling import schedule
+
+# Per-sample losses by name: loss(output, target) -> Value. The recorded cost is their mean over
+# the data set, so "quadratic" records the paper's Cost (eq. 2.4) = (1/N) Σ ½‖y − F(x)‖².
+LOSSES = {
+    "quadratic": losses.half_squared_error,
+    "mse": losses.mse,
+    "bce_logits": losses.binary_cross_entropy_with_logits,
+    "bce": losses.binary_cross_entropy,
+    "hinge": losses.hinge_loss,
+    "softmax_ce": losses.softmax_cross_entropy,
+}
+
+
+@dataclass
+class History:
+    """What ``train`` recorded: ``costs[i]`` is the full-data cost after ``steps[i]`` steps
+    (step 0 is the initial network), ``seconds`` the wall-clock time of the whole run."""
+    steps: list = field(default_factory=list)
+    costs: list = field(default_factory=list)
+    seconds: float = 0.0
+    loss: str = "quadratic"
+    scheme: str = "approach2"
+    seed: object = 0
+
+    @property
+    def final_cost(self):
+        return self.costs[-1] if self.costs else None
+
+    def __repr__(self):
+        if not self.costs:
+            return "History(empty)"
+        return (f"History({len(self.costs)} records, steps {self.steps[0]}..{self.steps[-1]}, "
+                f"{self.loss} cost {self.costs[0]:.6g} -> {self.costs[-1]:.6g}, "
+                f"{self.seconds:.3g} s)")
+
+
+def resolve_loss(loss):
+    """The per-sample loss function for a name in LOSSES, or a callable(output, target) -> Value."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(map(repr, LOSSES))} "
+                             f"or a callable(output, target) -> Value")
+        return LOSSES[loss]
+    if callable(loss):
+        return loss
+    raise TypeError(f"loss must be a name or a callable(output, target) -> Value, got {type(loss).__name__}")
+
+
+def prepare_data(model, X, Y):
+    """The inputs as a list of lists of floats and the targets as a list (numbers or lists), one
+    per sample, after checking shapes and values. Lists of Python floats keep the steps fast."""
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    for name, arr in (("X", X), ("Y", Y)):
+        if arr.dtype.kind not in "iuf":
+            raise ValueError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} holds non-finite numbers (NaN or infinity)")
+    nin = getattr(model, "nin", None)
+    if X.ndim == 1 and nin == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, inputs), got shape {X.shape}")
+    if nin is not None and X.shape[1] != nin:
+        raise ValueError(f"the model takes {nin} inputs but X has shape {X.shape}")
+    if Y.ndim not in (1, 2):
+        raise ValueError(f"Y must have shape (N,) or (N, outputs), got shape {Y.shape}")
+    if len(X) != len(Y) or len(X) == 0:
+        raise ValueError(f"X has {len(X)} samples and Y has {len(Y)}: they must match and be at least 1")
+    return X.astype(float).tolist(), Y.tolist()
+
+
+def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, zero_first=False):
+    """One step: the batch cost (1/m) Σ_k C_k over the samples ``indices`` as one graph, one
+    backward pass, one optimizer step. Returns the batch cost (a float, before the update).
+
+    ``zero_first`` clears the grads first: needed only when some parameter might not be in the
+    graph (its grad would otherwise be left from an earlier step), for example with a loss that
+    ignores an output. Every parameter of an MLP is in the graph of every named loss."""
+    if len(indices) == 1:
+        k = indices[0]
+        cost = loss_fn(model(inputs[k]), targets[k])
+    else:
+        cost = losses.mean([loss_fn(model(inputs[k]), targets[k]) for k in indices])
+    if zero_first:
+        optimizer.zero_grad()
+    cost.backward()
+    optimizer.step()
+    return cost.data
+
+
+def full_cost(model, inputs, targets, loss_fn):
+    """(1/N) Σ_i C_i over the whole data set, as a float (no graph is kept). For the quadratic
+    loss this is the paper's Cost (eq. 2.4); netbp.m plots Σ_i ‖y_i − F(x_i)‖², 20 times it for
+    the ten points."""
+    total = 0.0
+    for x, y in zip(inputs, targets):
+        total += loss_fn(model(x), y).data
+    return total / len(inputs)
+
+
+def _nonnegative_int(x, name, smallest=0):
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
+    if x < smallest:
+        raise ValueError(f"{name} must be at least {smallest}, got {x}")
+    return int(x)
+
+
+def _progress_bar(progress, steps):
+    if progress is None:
+        progress = steps >= 10_000 and sys.stderr.isatty()
+    if not progress:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        if progress is True:
+            raise ImportError("progress=True needs tqdm: pip install tqdm") from None
+        return None
+    return tqdm(total=steps, unit="step", desc="training", file=sys.stderr, leave=False)
+
+
+def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="approach2",
+          batch_size=1, steps=1000, seed=0, record_every=100, progress=None):
+    """Train ``model`` on inputs X (N, nin) and targets Y (N,) or (N, outputs) and return a History.
+
+    * ``loss``: "quadratic" (per sample ½‖y − F(x)‖², recorded cost = the paper's Cost), "mse",
+      "bce_logits", "bce", "hinge", "softmax_ce", or a callable(output, target) -> Value;
+    * ``optimizer``: any optimizer over the model's parameters; by default SGD(model, lr)
+      (``lr`` is used only then);
+    * ``scheme``: "approach1" (epochs of shuffled samples), "approach2" (batch_size samples drawn
+      with replacement per step) or "full" (all samples every step), see ``nn.sampling``;
+    * ``seed``: an int (or a Generator) for the sampling scheme: the same seed repeats a run
+      bit for bit (the model's starting parameters are the caller's: build it from a seed too);
+    * the full-data cost is recorded at step 0, every ``record_every`` steps and after the last;
+    * ``progress``: True/False for a tqdm progress bar; None shows one only for runs of at least
+      10,000 steps when stderr is a terminal.
+    """
+    inputs, targets = prepare_data(model, X, Y)
+    loss_fn = resolve_loss(loss)
+    steps = _nonnegative_int(steps, "steps")
+    record_every = _nonnegative_int(record_every, "record_every", 1)
+    batch_size = _nonnegative_int(batch_size, "batch_size", 1)
+    if optimizer is None:
+        optimizer = SGD(model, lr)
+    batches = schedule(scheme, len(inputs), batch_size, rng=generator(seed))
+    zero_first = not (isinstance(loss, str) and isinstance(model, (MLP, Layer, Neuron)))
+
+    history = History(loss=loss if isinstance(loss, str) else getattr(loss, "__name__", "custom"),
+                      scheme=scheme, seed=seed)
+    bar = _progress_bar(progress, steps)
+    tick = max(1, steps // 200)  # progress bar updates: at most ~200, not one per step
+    start = time.perf_counter()
+    try:
+        history.steps.append(0)
+        history.costs.append(full_cost(model, inputs, targets, loss_fn))
+        for t in range(1, steps + 1):
+            gradient_step(model, inputs, targets, next(batches), loss_fn, optimizer, zero_first)
+            if t % record_every == 0 or t == steps:
+                history.steps.append(t)
+                history.costs.append(full_cost(model, inputs, targets, loss_fn))
+                if bar is not None:
+                    bar.set_postfix(cost=f"{history.costs[-1]:.4g}", refresh=False)
+            if bar is not None and t % tick == 0:
+                bar.update(tick)
+        if bar is not None:
+            bar.update(steps - bar.n)
+    finally:
+        if bar is not None:
+            bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
