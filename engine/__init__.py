@@ -15,6 +15,9 @@ from .graph import edges, first_nonfinite, leaves, local_derivatives, topologica
 from .numerics import DomainError
 from .ops import OPS, Op
 from .value import Value, affine
+from .draw import Drawing, GraphTooLarge, GraphvizNotInstalled, draw_graph, draw_network, render
+from .steps import BackwardStep, Contribution, backward_steps, backward_table
+from .stepper import backward_frames, write_frames, write_stepper_html
 
 __all__ = [
     "Value", "OPS", "Op", "DomainError",

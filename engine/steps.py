@@ -18,7 +18,6 @@ the last step the grads are those of ``root.backward(gradient)``.
 the name the tables and drawings use (its label, the number of a constant, or ``v<i>``).
 """
 
-import math
 import numbers
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ class Contribution:
     amount: object      # the chain-rule product step.grad * local; None where local is None
     grad_before: float  # the input's gradient before this addition (-0.0: nothing added yet)
     grad_after: float   # ... and after it (0.0 for a constant of the operation, as backward() sets)
+    first: bool         # True when nothing had been added to this input's gradient before
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +92,8 @@ def _steps(root, gradient, order, apply):
         g = grads[node]  # every non-root node had a consumer processed before it
         contributions = []
         for position, (p, d) in enumerate(zip(node.inputs, local_derivatives(node))):
-            before = grads.get(p, -0.0)
+            first = p not in grads
+            before = -0.0 if first else grads[p]
             if d is None:  # a constant of the operation: backward() sets its grad to 0.0
                 amount, after = None, 0.0
             else:
@@ -101,7 +102,7 @@ def _steps(root, gradient, order, apply):
             grads[p] = after
             if apply:
                 p.grad = after
-            contributions.append(Contribution(position, p, d, amount, before, after))
+            contributions.append(Contribution(position, p, d, amount, before, after, first))
         yield BackwardStep(number, node, g, tuple(contributions))
 
 
@@ -118,9 +119,15 @@ def final_grads(root, gradient=1.0):
 # ---------------------------------------------------------------------------------- formatting
 
 def format_number(x, precision=4):
-    """``x`` with ``precision`` significant digits ("" for None: a gradient not computed yet)."""
+    """``x`` with ``precision`` significant digits ("" for None: a gradient not computed yet).
+
+    Zero is shown as "0" whatever its sign: the engine starts every sum from -0.0 (the exact
+    identity of IEEE addition), a detail a reader need not see. Exact values stay available (the
+    steps' floats, the drawings' SVG tooltips, the stepper page's data-exact attribute)."""
     if x is None:
         return ""
+    if x == 0.0:
+        x = 0.0
     return f"{x:.{precision}g}"
 
 
@@ -141,6 +148,40 @@ def display_names(root, precision=6):
         else:
             names[v] = f"v{i}"
     return names
+
+
+NODE_KINDS = ("output", "parameter", "input", "constant", "intermediate")
+
+
+def node_kind(node, root, params=None):
+    """One of ``NODE_KINDS``: the root is the output; a leaf is a constant (made from a plain number),
+    a parameter (in ``params``, or, when ``params`` is None, labelled "W[..." or "b[..." as nn's
+    weights and biases are) or else an input; every other node is an intermediate value."""
+    if node is root:
+        return "output"
+    if not node.is_leaf:
+        return "intermediate"
+    if node.is_constant:
+        return "constant"
+    if params is not None:
+        return "parameter" if node in params else "input"
+    label = node.label
+    if isinstance(label, str) and label.startswith(("W[", "b[")):
+        return "parameter"
+    return "input"
+
+
+def as_param_set(params):
+    """``params`` as a set of Values (None stays None); accepts any iterable or a Module."""
+    if params is None:
+        return None
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    params = set(params)
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"params must hold Values, got {type(p).__name__}")
+    return params
 
 
 def op_text(node):
@@ -165,24 +206,14 @@ def step_rows(steps, names, precision=4, annotate=None):
                 "input": printable(names[c.input]),
                 "local": "constant: no gradient" if c.local is None else fmt(c.local),
                 "amount": "" if c.amount is None else fmt(c.amount),
-                "before": "" if c.grad_before == 0.0 and math.copysign(1.0, c.grad_before) < 0
-                          and c.position == _first_position(s, c) and _is_first_touch(c) else fmt(c.grad_before),
+                "before": "" if c.first else fmt(c.grad_before),  # blank: nothing added yet
                 "after": fmt(c.grad_after),
             } for c in s.contributions],
         })
     return rows
 
 
-def _first_position(step, c):
-    return c.position
-
-
-def _is_first_touch(c):
-    # -0.0 before an addition means "nothing added yet" (the engine's starting value), shown blank
-    return c.grad_before == 0.0 and math.copysign(1.0, c.grad_before) < 0
-
-
-def backward_table(root, gradient=1.0, *, precision=4, annotate=None, leaves=True):
+def backward_table(root, gradient=1.0, *, precision=4, annotate=None, leaves=True, params=None):
     """The whole backward pass of ``root`` as a text table, one block per step.
 
     The first line of a block shows the node being processed: its name, operation, value and
@@ -190,9 +221,11 @@ def backward_table(root, gradient=1.0, *, precision=4, annotate=None, leaves=Tru
     d(node)/d(input), the chain-rule product grad × local added to the input's gradient, and that
     gradient before and after the addition (blank before: nothing added yet). ``annotate(node)``
     may return a note printed beside a node (the Higham demo puts Lemma 5.1's δ[l] there).
-    With ``leaves=True`` a summary of the final gradients of the leaves follows.
+    With ``leaves=True`` a summary of the final gradients of the leaves follows (their kind,
+    parameter or input, as in ``node_kind`` with ``params``).
     """
     gradient = _check_root(root, gradient)
+    params = as_param_set(params)
     names = display_names(root)
     steps = list(backward_steps(root, gradient))
     rows = step_rows(steps, names, precision, annotate)
@@ -214,37 +247,30 @@ def backward_table(root, gradient=1.0, *, precision=4, annotate=None, leaves=Tru
     if not steps:
         lines.append(["", printable(names[root]), op_text(root), format_number(root.data, precision),
                       format_number(gradient, precision), "", "", "", "", ""] + ([""] if has_notes else []))
-    text = _columns(header, lines)
+    text = _columns(header, lines, numeric={0, 3, 4, 6, 7, 8, 9})
     if leaves:
         grads = final_grads(root, gradient)
-        leaf_lines = [[printable(names[v]), op_text(v), format_number(v.data, precision),
+        leaf_lines = [[printable(names[v]), node_kind(v, root, params), format_number(v.data, precision),
                        format_number(grads[v], precision)]
                       for v in topological_order(root) if v.is_leaf and not v.is_constant]
         if leaf_lines:
             text += "\n\nGradients of the leaves (d root / d leaf):\n"
-            text += _columns(["leaf", "kind", "data", "grad"], leaf_lines)
+            text += _columns(["leaf", "kind", "data", "grad"], leaf_lines, numeric={2, 3})
     return text
 
 
-def _columns(header, lines):
-    """Left-aligned text columns, with a rule under the header; numbers right-aligned."""
+def _columns(header, lines, numeric):
+    """Text columns with a rule under the header; the columns in ``numeric`` right-aligned."""
     widths = [max(len(str(row[i])) for row in [header] + lines) for i in range(len(header))]
 
     def fmt(row):
         cells = []
-        for cell, w in zip(row, widths):
+        for i, (cell, w) in enumerate(zip(row, widths)):
             cell = str(cell)
-            cells.append(cell.rjust(w) if _looks_numeric(cell) else cell.ljust(w))
+            cells.append(cell.rjust(w) if i in numeric else cell.ljust(w))
         return "  ".join(cells).rstrip()
 
     out = [fmt(header), "  ".join("-" * w for w in widths)]
     out += [fmt(row) for row in lines]
     return "\n".join(out)
 
-
-def _looks_numeric(cell):
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True

@@ -1,0 +1,75 @@
+"""python -m demos.backprop [--example neuron|higham|xor|all] [--out DIR]
+
+For each example writes into DIR (default demos/figures/backprop):
+  <name>_graph.svg, <name>_graph.png   the whole graph after backward(), with a key of node kinds
+  <name>_table.txt                     the backward pass, one step per node (also printed)
+  <name>_frames/step_000.svg ...       the graph at each step of the backward pass
+  <name>_stepper.html                  one offline page stepping through the frames: open it with a
+                                       double click (no server, no network)
+  <name>_network.svg                   the network diagram (higham and xor)
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine import backward_frames, backward_table, draw_graph, draw_network, write_frames, write_stepper_html
+from engine.draw import GraphvizNotInstalled
+
+from .examples import EXAMPLES, build
+
+DEFAULT_OUT = Path("demos/figures/backprop")
+
+
+def run(name, out, precision=4, quiet=False):
+    ex = build(name)
+    say = (lambda *a: None) if quiet else print
+    out.mkdir(parents=True, exist_ok=True)
+    table = backward_table(ex.root, precision=precision, annotate=ex.annotate, params=ex.params)
+    text = f"{ex.title}\n\n{table}\n" + "".join(f"\n{line}" for line in ex.summary) + "\n"
+    (out / f"{name}_table.txt").write_text(text, encoding="utf-8")
+    say(text)
+
+    ex.root.backward()  # the full drawing shows backward()'s grads
+    graph = draw_graph(ex.root, params=ex.params, rankdir=ex.rankdir, precision=precision, legend=True,
+                       title=ex.title)
+    written = [graph.write(out / f"{name}_graph.svg"), graph.write(out / f"{name}_graph.png")]
+    if ex.mlp is not None:
+        net = draw_network(ex.mlp, show_grads=True, title=f"{ex.title}: the network, W[l][j,k] (∂C/∂W)")
+        written.append(net.write(out / f"{name}_network.svg"))
+    frames = backward_frames(ex.root, params=ex.params, rankdir=ex.rankdir, precision=precision,
+                             title=ex.title)
+    write_frames(frames, out / f"{name}_frames")
+    page = write_stepper_html(ex.root, out / f"{name}_stepper.html", frames=frames, precision=precision,
+                              title=f"Back propagation step by step: {ex.title}", annotate=ex.annotate)
+    written.append(page)
+    say(f"wrote {', '.join(str(p) for p in written)} and {len(frames)} frames in {out / (name + '_frames')}")
+    say(f"open {page} in a browser (double click): ← → step through the backward pass\n")
+    return written
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m demos.backprop", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--example", choices=EXAMPLES + ("all",), default="all",
+                        help="which graph (default: all three)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--precision", type=int, default=4, help="significant digits shown (default 4)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    args = parser.parse_args(argv)
+    names = EXAMPLES if args.example == "all" else (args.example,)
+    start = time.perf_counter()
+    try:
+        for name in names:
+            run(name, args.out, args.precision, args.quiet)
+    except GraphvizNotInstalled as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

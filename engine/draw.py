@@ -1,0 +1,380 @@
+"""Drawing graphs of Values with Graphviz: the scalar graph (``draw_graph``) and a network diagram
+(``draw_network``).
+
+``draw_graph(root)`` returns a ``Drawing`` (a ``graphviz.Digraph``): one node per Value showing its name,
+``data`` and ``grad``, and, in micrograd's style, one small node per operation (``op_nodes=False``
+folds the operation's symbol into the value node instead). It shows inline in Jupyter, and
+``drawing.write("graph.svg")`` (or ``.png``, ``.pdf``) renders it with Graphviz's ``dot`` program.
+Without ``dot`` the DOT text is still built (``drawing.source``); rendering then raises
+``GraphvizNotInstalled``, which says how to install Graphviz.
+
+Node kinds (see ``engine.steps.node_kind``) are told apart by shape *and* colour, so a grey-scale
+print still shows them (``legend=True`` draws this key beside the graph):
+
+=============  ===========================  =============
+kind           shape                        fill
+=============  ===========================  =============
+output         box with a double border     red
+parameter      3-D box                      yellow
+input          box                          blue
+constant       dashed box                   light grey
+intermediate   rounded box                  white
+operation      ellipse (op_nodes=True)      grey
+=============  ===========================  =============
+
+User labels are escaped before they reach the DOT text (HTML-like labels built from
+``html.escape``; newlines become line breaks), so any label draws as typed.
+"""
+
+import contextlib
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import graphviz
+
+from .graph import topological_order
+from .steps import NODE_KINDS, as_param_set, display_names, format_number, node_kind, printable
+from .value import Value
+
+DEFAULT_MAX_NODES = 2000  # Values; a bigger graph is unreadable and slow for dot to lay out
+
+NODE_STYLES = {
+    "output": {"shape": "box", "style": "filled,bold", "peripheries": "2", "fillcolor": "#f4a6a6"},
+    "parameter": {"shape": "box3d", "style": "filled", "fillcolor": "#ffe08a"},
+    "input": {"shape": "box", "style": "filled", "fillcolor": "#a9cce3"},
+    "constant": {"shape": "box", "style": "filled,dashed", "fillcolor": "#eeeeee", "fontcolor": "#444444"},
+    "intermediate": {"shape": "box", "style": "filled,rounded", "fillcolor": "#ffffff"},
+}
+OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#dddddd", "fontsize": "11",
+            "width": "0.3", "height": "0.3", "margin": "0.03"}
+CURRENT_COLOUR = "#d62728"   # the node being processed and the edges its step uses
+UPDATED_COLOUR = "#ff7f0e"   # the inputs whose gradients the step changed
+RANKDIRS = ("LR", "TB", "RL", "BT")
+
+INSTALL_HINT = ("install Graphviz, which provides the 'dot' program: "
+                "Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
+                "macOS: brew install graphviz; conda: conda install -c conda-forge graphviz; "
+                "Windows: winget install graphviz (then open a new terminal so that 'dot' is on PATH)")
+
+
+class GraphvizNotInstalled(graphviz.ExecutableNotFound):
+    """Rendering needs Graphviz's ``dot`` program, which is not on PATH (a RuntimeError)."""
+
+    def __init__(self, message):
+        RuntimeError.__init__(self, message)
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than the drawing's limit (raise ``max_nodes`` to draw it)."""
+
+
+@contextlib.contextmanager
+def _explain_missing_dot():
+    try:
+        yield
+    except GraphvizNotInstalled:
+        raise
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotInstalled(
+            "cannot render the drawing: Graphviz's 'dot' program was not found on PATH. The DOT "
+            "text was built (drawing.source, or drawing.save('graph.gv')); to render it, "
+            + INSTALL_HINT) from None
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` (``GraphvizNotInstalled``)."""
+
+    def pipe(self, *args, **kwargs):
+        with _explain_missing_dot():
+            return super().pipe(*args, **kwargs)
+
+    def render(self, *args, **kwargs):
+        with _explain_missing_dot():
+            return super().render(*args, **kwargs)
+
+    def write(self, path, format=None):
+        """Render to exactly ``path`` (format from its suffix: .svg, .png, .pdf ...); see ``render``."""
+        return render(self, path, format)
+
+
+def render(graph, path, format=None):
+    """Render ``graph`` to the file ``path`` and return it as a ``Path``.
+
+    The format is ``format`` or the suffix of ``path`` (svg, png, pdf, or any format of ``dot -T``);
+    ``.gv``/``.dot`` write the DOT text itself, which needs no Graphviz. No other file is left
+    behind. Raises ``GraphvizNotInstalled`` when ``dot`` is missing.
+    """
+    path = Path(path)
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    if not fmt:
+        raise ValueError(f"cannot tell the format of {str(path)!r}: give it a suffix such as .svg, .png "
+                         "or .pdf, or pass format=")
+    if fmt in ("gv", "dot"):
+        path.write_text(graph.source, encoding="utf-8")
+        return path
+    with _explain_missing_dot():
+        data = graph.pipe(format=fmt)
+    path.write_bytes(data)
+    return path
+
+
+# ------------------------------------------------------------------------------- the scalar graph
+
+@dataclass
+class FrameView:
+    """The state of a backward pass part-way through, for drawing one frame (``engine.stepper``).
+
+    ``grads``: the gradients as they are at this step (a node absent has received nothing yet and is
+    drawn with a blank grad); ``partial``: nodes whose gradient is still a partial sum (more
+    contributions to come, drawn "g + …"); ``current``: the node just processed; ``contributions``:
+    its step's ``Contribution``s, whose edges are highlighted and labelled.
+    """
+
+    grads: dict
+    partial: set = field(default_factory=set)
+    current: Value = None
+    contributions: tuple = ()
+
+
+def _check_options(rankdir, precision, max_nodes):
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} (LR: left to right, TB: top to "
+                         f"bottom), got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {precision!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+
+
+def check_size(count, max_nodes, what="graph", unit="Values"):
+    if count > max_nodes:
+        raise GraphTooLarge(
+            f"the {what} has {count} {unit}, more than the limit max_nodes={max_nodes}: drawing it would "
+            f"be slow and unreadable. Pass max_nodes={count} (or more) to draw it anyway, or draw a "
+            f"smaller graph (one sample, one neuron).")
+
+
+def _text(s):
+    """User text for an HTML-like label: escaped, control characters shown, newlines kept."""
+    lines = str(s).split("\n")
+    return "<BR/>".join(html.escape(printable(line), quote=False).replace('"', "&quot;") for line in lines)
+
+
+def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False):
+    cells = []
+    if symbol:
+        cells.append(f"<TD><B>{html.escape(symbol, quote=False)}</B></TD>")
+    if name is not None:  # None: a constant, whose name is its value
+        shown = _text(name)
+        cells.append(f'<TD><FONT COLOR="#888888">{shown}</FONT></TD>' if unnamed else f"<TD><B>{shown}</B></TD>")
+    cells.append(f"<TD>data {data}</TD>")
+    if grad_text is not None:
+        grad = f"<B>{grad_text}</B>" if bold_grad and grad_text else grad_text
+        cells.append(f"<TD>grad {grad}</TD>")
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
+            + "<VR/>".join(cells) + "</TR></TABLE>>")
+
+
+def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, show_grad=True,
+         max_nodes=DEFAULT_MAX_NODES, legend=False, title=None, view=None):
+    """The graph under ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
+
+    params:     the Values to draw as parameters (a set, any iterable or a Module); by default the
+                leaves labelled "W[..." or "b[..." (nn's weights and biases) are parameters.
+    op_nodes:   True: each operation is its own small node (micrograd's style); False: its symbol is
+                folded into the value node it produces.
+    rankdir:    "LR" (left to right) or "TB" (top to bottom); also "RL", "BT".
+    precision:  significant digits of the numbers shown (exact values are in the SVG tooltips).
+    show_grad:  draw each node's ``.grad``.
+    max_nodes:  refuse (``GraphTooLarge``) a graph of more Values than this.
+    legend:     add a key of the node kinds.
+    view:       a ``FrameView`` of a backward pass part-way through (used by ``engine.stepper``).
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph() takes the Value at the root of a graph, got {type(root).__name__}")
+    _check_options(rankdir, precision, max_nodes)
+    order = topological_order(root)
+    check_size(len(order), max_nodes)
+    params = as_param_set(params)
+    names = display_names(root)
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    fmt = lambda x: format_number(x, precision)  # noqa: E731
+
+    g = Drawing(name="graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25",
+                                          "ranksep": "0.35"},
+                node_attr={"fontname": "Helvetica", "fontsize": "12"},
+                edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
+    if title:
+        g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
+
+    current = view.current if view else None
+    used = {}  # input position -> Contribution, for the current node's edges
+    updated = set()
+    if view:
+        for c in view.contributions:
+            used[c.position] = c
+            updated.add(c.input)
+
+    for v in order:
+        kind = node_kind(v, root, params)
+        if not show_grad:
+            grad_text = None
+        elif view is None:
+            grad_text = fmt(v.grad)
+        elif v not in view.grads:
+            grad_text = ""  # not reached yet: blank, not 0
+        else:
+            grad_text = fmt(view.grads[v]) + (" + …" if v in view.partial else "")
+        symbol = None if (op_nodes or v.is_leaf) else v._op.symbol
+        unnamed = v.label is None and not v.is_constant
+        name = None if (v.is_constant and v.label is None) else names[v]
+        label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current)
+        attrs = dict(NODE_STYLES[kind])
+        if v is current:
+            attrs.update(color=CURRENT_COLOUR, penwidth="3")
+        elif v in updated:
+            attrs.update(color=UPDATED_COLOUR, penwidth="2.5")
+        grad_exact = view.grads.get(v) if view else v.grad
+        tooltip = f"{kind}: data={v.data!r}" + (f", grad={grad_exact!r}" if show_grad and grad_exact is not None else "")
+        g.node(ids[v], label=label, tooltip=tooltip, id=ids[v], **attrs)
+
+        if v.is_leaf:
+            continue
+        target = ids[v]
+        if op_nodes:
+            target = ids[v] + "_op"
+            op_attrs = dict(OP_STYLE)
+            edge_attrs = {}
+            if v is current:
+                op_attrs.update(color=CURRENT_COLOUR, penwidth="2.5")
+                edge_attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5"}
+            g.node(target, label=v._op.symbol, tooltip=v._op.name, id=target, **op_attrs)
+            g.edge(target, ids[v], **edge_attrs)
+        for position, p in enumerate(v.inputs):
+            attrs = {}
+            if v is current and position in used:
+                c = used[position]
+                text = "∂ none" if c.local is None else f"∂ {fmt(c.local)}\\n+= {fmt(c.amount)}"
+                attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5", "label": text,
+                         "fontcolor": CURRENT_COLOUR}
+            g.edge(ids[p], target, **attrs)
+
+    if legend:
+        _add_legend(g, op_nodes)
+    return g
+
+
+def _plain_html(text):
+    return f"<{_text(text)}>"
+
+
+def _add_legend(g, op_nodes):
+    # a chain of invisible edges lays the key out along the graph's direction: a row above a
+    # left-to-right graph, a column beside a top-to-bottom one
+    with g.subgraph(name="cluster_legend") as c:
+        c.attr(label="node kinds", style="dashed", color="#999999", fontsize="10")
+        keys = [f"legend_{k}" for k in NODE_KINDS]
+        small = {"fontsize": "10", "height": "0.3", "margin": "0.08,0.03"}
+        for kind, key in zip(NODE_KINDS, keys):
+            c.node(key, label=kind, **{**NODE_STYLES[kind], **small})
+        if op_nodes:
+            keys.append("legend_op")
+            c.node("legend_op", label="operation", **{**OP_STYLE, "fontsize": "10"})
+        for a, b in zip(keys, keys[1:]):
+            c.edge(a, b, style="invis", minlen="1")
+
+
+# ----------------------------------------------------------------------------- the network diagram
+
+def _activation_name(layer):
+    for obj in (layer, *getattr(layer, "neurons", ())[:1]):
+        act = getattr(obj, "activation", None)
+        if act is None:
+            continue
+        if isinstance(act, str):
+            return act
+        return getattr(act, "__name__", type(act).__name__)
+    return None
+
+
+_HEADER = {"shape": "plaintext", "style": "", "fixedsize": "false", "fontsize": "12"}
+
+
+def _keep_order(cluster, names):
+    """The layer's title, then neuron 1, 2 ...: invisible edges within a rank fix their order."""
+    for a, b in zip(names, names[1:]):
+        cluster.edge(a, b, style="invis")
+
+
+def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=True, show_biases=True,
+                 show_grads=False, input_names=None, max_nodes=DEFAULT_MAX_NODES, title=None):
+    """A network diagram of ``mlp`` (Goodfellow et al.'s Figure 6.2 style): one circle per neuron,
+    layers side by side numbered as in Higham & Higham (layer 1 = the inputs), one edge per weight
+    W[l][j,k] from neuron k of layer l−1 to neuron j of layer l, labelled with its value (and
+    ``show_grads``: its gradient), blue for positive and red for negative, thicker for larger |w|.
+
+    ``mlp`` is an ``nn.MLP`` or anything shaped like one: ``.layers``, each with ``.neurons``, each
+    with ``.w`` (a list of Values) and ``.b`` (a Value). The limit ``max_nodes`` counts neurons and
+    weights.
+    """
+    _check_options(rankdir, precision, max_nodes)
+    try:
+        layers = [list(layer.neurons) for layer in mlp.layers]
+        nin = len(layers[0][0].w)
+    except (AttributeError, IndexError, TypeError):
+        raise TypeError("draw_network() takes an nn.MLP (or an object with .layers, each with .neurons, "
+                        f"each with .w and .b), got {type(mlp).__name__}") from None
+    count = nin + sum(len(n) * (1 + len(n[0].w)) for n in layers)
+    check_size(count, max_nodes, what="network", unit="neurons and weights")
+    if input_names is None:
+        input_names = [f"x_{k}" for k in range(1, nin + 1)]
+    if len(input_names) != nin:
+        raise ValueError(f"input_names has {len(input_names)} names for {nin} inputs")
+    fmt = lambda x: format_number(x, precision)  # noqa: E731
+    biggest = max((abs(w.data) for n in layers for neuron in n for w in neuron.w
+                   if math.isfinite(w.data)), default=1.0) or 1.0
+
+    g = Drawing(name="network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "ranksep": "1.6",
+                                            "nodesep": "0.35", "splines": "line"},
+                node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "circle", "style": "filled",
+                           "fixedsize": "true", "width": "0.95"},
+                edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
+    if title:
+        g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
+
+    with g.subgraph(name="layer_1") as c:
+        c.attr(rank="same")
+        c.node("L1", label="layer 1\\n(input)", **_HEADER)
+        for k, name in enumerate(input_names, 1):
+            c.node(f"L1_{k}", label=_plain_html(name), fillcolor=NODE_STYLES["input"]["fillcolor"])
+        _keep_order(c, ["L1"] + [f"L1_{k}" for k in range(1, nin + 1)])
+    last = len(layers) + 1
+    for l, neurons in enumerate(layers, 2):
+        act = _activation_name(mlp.layers[l - 2])
+        with g.subgraph(name=f"layer_{l}") as c:
+            c.attr(rank="same")
+            c.node(f"L{l}", label=f"layer {l}" + (f"\\n({act})" if act else ""), **_HEADER)
+            for j, neuron in enumerate(neurons, 1):
+                text = _text(f"z[{l}]_{j}" if act == "linear" else f"a[{l}]_{j}")
+                if show_biases:
+                    text += f'<BR/><FONT POINT-SIZE="9">b {fmt(neuron.b.data)}</FONT>'
+                colour = NODE_STYLES["output" if l == last else "intermediate"]["fillcolor"]
+                c.node(f"L{l}_{j}", label=f"<{text}>", fillcolor=colour,
+                       tooltip=f"b[{l}][{j}] = {neuron.b.data!r}")
+            _keep_order(c, [f"L{l}"] + [f"L{l}_{j}" for j in range(1, len(neurons) + 1)])
+        for j, neuron in enumerate(neurons, 1):
+            for k, w in enumerate(neuron.w, 1):
+                attrs = {"color": "#1f77b4" if w.data >= 0 else "#d62728",
+                         "penwidth": f"{0.6 + 2.4 * min(abs(w.data) / biggest, 1.0):.2f}",
+                         "tooltip": f"W[{l}][{j},{k}] = {w.data!r}"}
+                if show_weights:
+                    text = fmt(w.data) + (f" (∂ {fmt(w.grad)})" if show_grads else "")
+                    # near the head, where the edges into a neuron fan out, rather than mid-way where they cross
+                    # (a white box so the number stays readable on its edge)
+                    attrs.update(headlabel=f'<<TABLE BORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>'
+                                           f'{_text(text)}</TD></TR></TABLE>>',
+                                 labeldistance="2.6", labelangle="0", fontcolor=attrs["color"])
+                g.edge(f"L{l - 1}_{k}", f"L{l}_{j}", **attrs)
+    return g

@@ -1,0 +1,332 @@
+"""Frames of back propagation and an offline HTML page that steps through them.
+
+``backward_frames(root)`` draws the graph once before the first step (only the output's gradient is
+known) and once after each step of ``engine.steps.backward_steps``: the node just processed is
+outlined in red, the edges its step used are red and labelled with the local derivative and the
+chain-rule product added, the inputs whose gradients changed are outlined in orange, and every
+gradient is drawn as it is at that moment: blank while nothing has reached the node, "g + …" while
+it is a partial sum that more consumers will add to, plain once it is complete.
+
+``write_stepper_html(root, "backprop.html")`` writes ONE self-contained file (SVG frames, CSS and
+JavaScript inline; no server, no network, nothing fetched) that a double click opens in a browser:
+previous/next buttons, a slider, the keyboard (← →, Home, End), and the table row of the current
+step beside the picture. Rendering the frames needs Graphviz's ``dot``.
+"""
+
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .draw import DEFAULT_MAX_NODES, FrameView, GraphvizNotInstalled, _explain_missing_dot, check_size, draw_graph  # noqa: F401
+from .graph import topological_order
+from .steps import backward_steps, display_names, format_number, op_text, printable, step_rows
+
+DEFAULT_MAX_FRAMES = 300  # one frame per non-leaf node, plus the start: a page of ~10 MB at most
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """The graph drawn at one moment of the backward pass."""
+
+    number: int       # 0: before the first step; k: after step k
+    step: object      # the BackwardStep just done (None for frame 0)
+    grads: dict       # {node: gradient so far}; a node absent has received nothing yet
+    partial: frozenset  # nodes whose gradient is a partial sum (more contributions to come)
+    graph: object     # the Drawing (a graphviz.Digraph)
+
+
+def backward_frames(root, gradient=1.0, *, params=None, op_nodes=True, rankdir="LR", precision=4,
+                    max_nodes=DEFAULT_MAX_NODES, max_frames=DEFAULT_MAX_FRAMES, legend=False, title=None):
+    """The frames of ``root.backward(gradient)``: 1 + (number of non-leaf nodes) drawings.
+
+    Nothing in the graph is modified (the steps work on their own copy of the gradients). The
+    drawing options are those of ``engine.draw.draw_graph``; ``max_frames`` refuses (``GraphTooLarge``)
+    a pass of more frames than that before anything is drawn.
+    """
+    nodes = topological_order(root)
+    check_size(len(nodes), max_nodes)
+    check_size(1 + sum(1 for v in nodes if not v.is_leaf), max_frames, what="backward pass", unit="frames")
+    consumers = Counter(p for v in nodes for p in v.inputs)  # edges still to be used, per node
+    options = dict(params=params, op_nodes=op_nodes, rankdir=rankdir, precision=precision,
+                   max_nodes=max_nodes, legend=legend, title=title)
+    grads = {root: float(gradient)}
+    partial = set()
+    frames = [Frame(0, None, dict(grads), frozenset(), draw_graph(root, view=FrameView(dict(grads)), **options))]
+    for step in backward_steps(root, gradient):
+        for c in step.contributions:
+            grads[c.input] = c.grad_after
+            consumers[c.input] -= 1
+            if consumers[c.input]:
+                partial.add(c.input)
+            else:
+                partial.discard(c.input)
+        view = FrameView(dict(grads), set(partial), step.node, step.contributions)
+        frames.append(Frame(step.number, step, dict(grads), frozenset(partial), draw_graph(root, view=view, **options)))
+    return frames
+
+
+def write_frames(frames, directory, format="svg", prefix="step"):
+    """Render every frame to ``directory/<prefix>_000.<format>`` ... and return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    width = max(3, len(str(len(frames) - 1)))
+    return [f.graph.write(directory / f"{prefix}_{f.number:0{width}d}.{format}") for f in frames]
+
+
+# ------------------------------------------------------------------------------------ the page
+
+def _svg_for_page(frame, index):
+    """A frame as inline SVG: XML prolog and doctype dropped, ids made unique to the frame."""
+    with _explain_missing_dot():
+        svg = frame.graph.pipe(format="svg", encoding="utf-8")
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\bid="', f'id="f{index}_', svg)
+    svg = re.sub(r'url\(#', f'url(#f{index}_', svg)
+    svg = re.sub(r'href="#', f'href="#f{index}_', svg)
+    return svg
+
+
+def _json_for_script(data):
+    """JSON that cannot end the <script> element it sits in, whatever the labels contain."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def stepper_page(root, frames, *, title="Back propagation, one node at a time", precision=4,
+                 annotate=None):
+    """The HTML text of the stepper page for ``frames`` of ``root`` (see ``write_stepper_html``)."""
+    names = display_names(root)
+    ids = {v: f"n{i}" for i, v in enumerate(topological_order(root))}  # as engine.draw names them
+    steps = [f.step for f in frames[1:]]
+    rows = step_rows(steps, names, precision, annotate)
+    gradient = frames[0].grads[root]
+    info = [{
+        "step": "0", "node": printable(names[root]), "op": op_text(root),
+        "data": format_number(root.data, precision), "grad": format_number(gradient, precision),
+        "grad_exact": repr(gradient), "note": "", "inputs": [], "node_id": ids[root],
+        "caption": f"Start: the gradient of the output with respect to itself is seeded, "
+                   f"d{printable(names[root])}/d{printable(names[root])} = {format_number(gradient, precision)}."
+                   + ("" if steps else " The output is a leaf: there is nothing to propagate."),
+    }]
+    for step, row in zip(steps, rows):
+        row = dict(row, grad_exact=repr(step.grad), node_id=ids[step.node])
+        row["caption"] = (f"Step {step.number} of {len(steps)}: node {row['node']} ({row['op']}) holds its "
+                          f"complete gradient {row['grad']} and passes grad × local derivative to each input.")
+        info.append(row)
+    svgs = "\n".join(f'<div class="frame" id="frame-{i}"{"" if i == 0 else " hidden"}>{_svg_for_page(f, i)}</div>'
+                     for i, f in enumerate(frames))
+    table = _full_table(info)
+    return _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames=svgs, table=table,
+                        data=_json_for_script(info), css=_CSS, js=_JS)
+
+
+def _full_table(info):
+    e = html.escape
+    out = ['<table id="steps-table"><thead><tr><th>step</th><th>node</th><th>op</th><th>data</th>'
+           '<th>grad</th><th>input</th><th>∂node/∂input</th><th>grad × ∂</th><th>input grad</th>'
+           '<th>note</th></tr></thead>']
+    for i, r in enumerate(info):
+        inputs = r["inputs"] or [{"input": "", "local": "", "amount": "", "after": ""}]
+        out.append(f'<tbody id="row-{i}" data-step="{i}">')
+        for k, inp in enumerate(inputs):
+            head = (f'<td rowspan="{len(inputs)}">{e(r["step"])}</td><td rowspan="{len(inputs)}">{e(r["node"])}</td>'
+                    f'<td rowspan="{len(inputs)}">{e(r["op"])}</td><td rowspan="{len(inputs)}" class="num">{e(r["data"])}</td>'
+                    f'<td rowspan="{len(inputs)}" class="num">{e(r["grad"])}</td>') if k == 0 else ""
+            note = f'<td rowspan="{len(inputs)}">{e(r["note"])}</td>' if k == 0 else ""
+            out.append(f'<tr>{head}<td>{e(inp["input"])}</td><td class="num">{e(inp["local"])}</td>'
+                       f'<td class="num">{e(inp["amount"])}</td><td class="num">{e(inp["after"])}</td>{note}</tr>')
+        out.append("</tbody>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def write_stepper_html(root, path, gradient=1.0, *, frames=None, title="Back propagation, one node at a time",
+                       annotate=None, **draw_options):
+    """Write the self-contained stepper page of ``root.backward(gradient)`` to ``path``.
+
+    ``frames``: frames already made by ``backward_frames`` (otherwise they are made here with
+    ``draw_options``: params, op_nodes, rankdir, precision, max_nodes, max_frames, legend).
+    ``annotate(node)`` may return a note shown with a node's row. Returns the ``Path``.
+    Raises ``GraphvizNotInstalled`` without ``dot``.
+    """
+    if frames is None:
+        frames = backward_frames(root, gradient, **draw_options)
+    precision = draw_options.get("precision", 4)
+    page = stepper_page(root, frames, title=title, precision=precision, annotate=annotate)
+    path = Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+__all__ = ["Frame", "backward_frames", "write_frames", "stepper_page", "write_stepper_html",
+           "GraphvizNotInstalled", "DEFAULT_MAX_FRAMES"]
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; color: #222; }
+header { padding: 8px 14px; background: #f4f4f4; border-bottom: 1px solid #ddd; }
+h1 { font-size: 18px; margin: 0 0 6px 0; }
+#controls { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+#controls button { font-size: 15px; padding: 3px 10px; }
+#slider { flex: 1 1 300px; }
+#step-number { font-weight: bold; min-width: 8em; }
+main { display: flex; gap: 12px; padding: 10px 14px; height: calc(100vh - 110px); box-sizing: border-box; }
+#picture { flex: 1 1 auto; min-width: 0; overflow: auto; border: 1px solid #ddd; }
+#picture.fit svg { max-width: 100%; max-height: 100%; height: auto; }
+#picture svg { display: block; }
+#side { flex: 0 0 460px; min-width: 0; display: flex; flex-direction: column; min-height: 0; }
+#table-wrap { flex: 1 1 auto; overflow: auto; min-height: 0; }
+#current { flex: 0 0 auto; border: 2px solid #d62728; border-radius: 6px; padding: 6px 10px; margin-bottom: 10px; font-size: 14px; }
+#current dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 6px 0; }
+#current dt { color: #666; } #current dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; }
+table { border-collapse: collapse; font-size: 12px; }
+td, th { border: 1px solid #ddd; padding: 2px 6px; vertical-align: top; }
+td.num { text-align: right; font-family: ui-monospace, Menlo, Consolas, monospace; }
+#steps-table tbody { cursor: pointer; }
+#steps-table tbody.current { background: #ffe9e9; outline: 2px solid #d62728; }
+.key { font-size: 12px; color: #555; margin-top: 10px; }
+"""
+
+_JS = """
+(function () {
+  "use strict";
+  var info = JSON.parse(document.getElementById("steps-data").textContent);
+  var last = info.length - 1;
+  var current = 0;
+  var slider = document.getElementById("slider");
+  var picture = document.getElementById("picture");
+  var fit = document.getElementById("fit");
+  // a picture more than twice as wide or tall as its box would be unreadable when shrunk to fit:
+  // show it at full size instead (scrolled to the node being processed); the checkbox toggles
+  var svg0 = document.querySelector("#frame-0 svg");
+  if (svg0 && (svg0.width.baseVal.value > 2 * picture.clientWidth ||
+               svg0.height.baseVal.value > 2 * picture.clientHeight)) {
+    fit.checked = false;
+    picture.classList.remove("fit");
+  }
+  function text(id, value) { document.getElementById(id).textContent = value; }
+  function show(k) {
+    k = Math.max(0, Math.min(last, k));
+    document.getElementById("frame-" + current).hidden = true;
+    document.getElementById("row-" + current).classList.remove("current");
+    current = k;
+    document.getElementById("frame-" + k).hidden = false;
+    var row = document.getElementById("row-" + k);
+    row.classList.add("current");
+    if (row.scrollIntoView) { row.scrollIntoView({block: "nearest"}); }
+    var r = info[k];
+    slider.value = String(k);
+    var label = document.getElementById("step-number");
+    label.textContent = k === 0 ? "Start (step 0 of " + last + ")" : "Step " + k + " of " + last;
+    label.setAttribute("data-step", String(k));
+    text("caption", r.caption);
+    text("current-node", r.node);
+    text("current-op", r.op);
+    text("current-data", r.data);
+    text("current-grad", r.grad);
+    document.getElementById("current-grad").setAttribute("data-exact", r.grad_exact);
+    text("current-note", r.note);
+    var body = document.getElementById("current-inputs");
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    r.inputs.forEach(function (inp) {
+      var tr = document.createElement("tr");
+      [inp.input, inp.local, inp.amount, inp.before, inp.after].forEach(function (value, i) {
+        var td = document.createElement("td");
+        td.textContent = value;
+        if (i > 0) { td.className = "num"; }
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    document.getElementById("prev").disabled = k === 0;
+    document.getElementById("first").disabled = k === 0;
+    document.getElementById("next").disabled = k === last;
+    document.getElementById("last").disabled = k === last;
+    if (history.replaceState) { history.replaceState(null, "", "#step-" + k); }
+    scrollToNode();
+  }
+  function scrollToNode() {  // at full size, keep the node being processed in sight
+    if (picture.classList.contains("fit")) { return; }
+    var node = document.getElementById("f" + current + "_" + info[current].node_id);
+    if (node && node.scrollIntoView) { node.scrollIntoView({block: "center", inline: "center"}); }
+  }
+  document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
+  document.getElementById("next").addEventListener("click", function () { show(current + 1); });
+  document.getElementById("first").addEventListener("click", function () { show(0); });
+  document.getElementById("last").addEventListener("click", function () { show(last); });
+  fit.addEventListener("change", function () {
+    picture.classList.toggle("fit", fit.checked);
+    scrollToNode();
+  });
+  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  document.addEventListener("keydown", function (e) {
+    // the slider moves itself with the arrows (its input event follows)
+    if (e.target.tagName === "INPUT" || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") { show(current + 1); }
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { show(current - 1); }
+    else if (e.key === "Home") { show(0); }
+    else if (e.key === "End") { show(last); }
+    else { return; }
+    e.preventDefault();
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("#steps-table tbody"), function (tb) {
+    tb.addEventListener("click", function () { show(parseInt(tb.getAttribute("data-step"), 10)); });
+  });
+  var m = /^#step-(\\d+)$/.exec(location.hash);
+  show(m ? parseInt(m[1], 10) : 0);
+})();
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+<header>
+<h1 id="title">{title}</h1>
+<div id="controls">
+<button id="first" title="first frame (Home)">« first</button>
+<button id="prev" title="previous step (←)">◀ previous</button>
+<button id="next" title="next step (→)">next ▶</button>
+<button id="last" title="last step (End)">last »</button>
+<input id="slider" type="range" min="0" max="{last}" value="0" step="1" aria-label="step">
+<span id="step-number" data-step="0">Start</span>
+<label><input id="fit" type="checkbox" checked> fit the picture to the window</label>
+</div>
+</header>
+<main>
+<div id="picture" class="fit">
+{frames}
+</div>
+<div id="side">
+<div id="current">
+<div id="caption"></div>
+<dl>
+<dt>node</dt><dd id="current-node"></dd>
+<dt>op</dt><dd id="current-op"></dd>
+<dt>data</dt><dd id="current-data"></dd>
+<dt>grad</dt><dd id="current-grad" data-exact=""></dd>
+<dt>note</dt><dd id="current-note"></dd>
+</dl>
+<table><thead><tr><th>input</th><th>∂node/∂input</th><th>grad × ∂ (added)</th><th>input grad before</th>
+<th>after</th></tr></thead><tbody id="current-inputs"></tbody></table>
+</div>
+<div id="table-wrap">
+{table}
+</div>
+<p class="key">Red: the node being processed and the edges its step uses (labelled with the local derivative
+∂ and the amount added). Orange: the inputs whose gradients just changed. A blank grad has not been
+reached yet; "g + …" is a partial sum that more paths will add to. Keys: ← → (or the slider), Home, End.</p>
+</div>
+</main>
+<script type="application/json" id="steps-data">{data}</script>
+<script>{js}</script>
+</body>
+</html>
+"""

@@ -1,0 +1,91 @@
+"""The back-propagation demo: its three graphs check out against independent computations, and
+``python -m demos.backprop`` writes every promised file."""
+
+import math
+import shutil
+
+import numpy as np
+import pytest
+
+from engine import topological_order
+from engine.steps import final_grads
+
+examples = pytest.importorskip("demos.backprop.examples")
+
+
+def test_neuron_example_matches_micrograd_and_closed_forms():
+    ex = examples.neuron()
+    o = ex.root
+    assert o.data == pytest.approx(1 / math.sqrt(2), abs=1e-6)
+    grads = {v.label: g for v, g in final_grads(o).items()}
+    t = 1 - o.data ** 2
+    assert grads["w1"] == pytest.approx(2.0 * t) and grads["x1"] == pytest.approx(-3.0 * t)
+    assert grads["w2"] == pytest.approx(0.0) and grads["b"] == pytest.approx(t)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_higham_deltas_of_lemma_5_1_by_finite_differences():
+    """The NumPy δ of (5.5)–(5.6) is dC/dz: checked by perturbing z[l] in a NumPy forward pass."""
+    pytest.importorskip("nn")
+    rng = np.random.default_rng(0)
+    arrays = {"W[2]": rng.normal(size=(2, 2)), "b[2]": rng.normal(size=2), "W[3]": rng.normal(size=(3, 2)),
+              "b[3]": rng.normal(size=3), "W[4]": rng.normal(size=(2, 3)), "b[4]": rng.normal(size=2)}
+    x, y = np.array([0.3, 0.7]), np.array([1.0, 0.0])
+    delta = examples.lemma_5_1_deltas(arrays, x, y)
+
+    def cost_with_shift(l0, j0, h):
+        a = x
+        for l in range(2, 5):
+            z = arrays[f"W[{l}]"] @ a + arrays[f"b[{l}]"]
+            if l == l0:
+                z = z.copy()
+                z[j0] += h
+            a = sigmoid(z)
+        return 0.5 * np.sum((y - a) ** 2)
+
+    for l in range(2, 5):
+        for j in range(len(delta[l])):
+            h = 1e-6
+            fd = (cost_with_shift(l, j, h) - cost_with_shift(l, j, -h)) / (2 * h)
+            assert delta[l][j] == pytest.approx(fd, rel=1e-6, abs=1e-10)
+
+
+def test_higham_example_grads_at_z_equal_lemma_5_1():
+    pytest.importorskip("nn")
+    ex = examples.higham()
+    ex.root.backward()
+    deltas = examples.lemma_5_1_deltas(ex.mlp.arrays(), [0.1, 0.1], [1.0, 0.0])
+    zs = {v.label: v for v in topological_order(ex.root) if v.op == "affine"}
+    assert len(zs) == 7
+    for l, d in deltas.items():
+        for j, dj in enumerate(d, 1):
+            assert zs[f"z[{l}]_{j}"].grad == pytest.approx(dj, rel=1e-12, abs=1e-15)
+            note = ex.annotate(zs[f"z[{l}]_{j}"])
+            assert note.startswith(f"δ[{l}]_{j} = ") and note.endswith("= grad ✓")
+    assert len(ex.mlp.parameters()) == 23
+
+
+def test_xor_example_is_a_global_minimum_with_zero_gradients():
+    pytest.importorskip("nn")
+    ex = examples.xor()
+    assert ex.root.data == 0.0
+    grads = final_grads(ex.root)
+    for p in ex.mlp.parameters():
+        assert grads[p] == 0.0
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+def test_demo_writes_graph_table_frames_and_page(tmp_path, capsys):
+    from demos.backprop.__main__ import main
+
+    assert main(["--example", "neuron", "--out", str(tmp_path), "--quiet"]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["neuron_frames", "neuron_graph.png", "neuron_graph.svg", "neuron_stepper.html",
+                     "neuron_table.txt"]
+    assert len(list((tmp_path / "neuron_frames").iterdir())) == 1 + 5  # start + five operations
+    table = (tmp_path / "neuron_table.txt").read_text(encoding="utf-8")
+    assert "do/dn = 1 − o² = 0.5" in table and "tanh" in table
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,168 @@
+"""Frames of the backward pass and the self-contained HTML stepper page (without a browser; the
+browser drives the page in test_stepper_browser.py)."""
+
+import json
+import re
+import shutil
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from engine import (GraphTooLarge, Value, affine, backward_frames, topological_order, write_frames,
+                    write_stepper_html)
+from engine.stepper import stepper_page
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+
+
+def bits(x):
+    return struct.pack("<d", x)
+
+
+def shared_graph():
+    """x feeds three consumers, so its gradient is a partial sum for a while."""
+    x = Value(0.5, label="x")
+    w = Value(-1.5, label="W[2][1,1]")
+    b = Value(0.25, label="b[2][1]")
+    z = affine([w], [x], b)
+    z.label = "z"
+    a = z.tanh()
+    a.label = "a"
+    out = a * x + x.exp()
+    out.label = "out"
+    return out, dict(x=x, w=w, b=b, z=z, a=a)
+
+
+def grad_cell(source, node_id):
+    line = re.search(rf"^\s*{node_id} \[.*$", source, re.M).group(0)
+    return re.sub(r"</?B>", "", re.search(r"<TD>grad (.*?)</TD>", line).group(1))  # bold: current node
+
+
+def test_one_frame_before_the_first_step_and_one_after_each_step():
+    out, v = shared_graph()
+    nodes = topological_order(out)
+    frames = backward_frames(out)
+    assert len(frames) == 1 + sum(1 for n in nodes if not n.is_leaf)
+    assert [f.number for f in frames] == list(range(len(frames)))
+    assert frames[0].step is None and frames[0].grads == {out: 1.0}
+
+
+def test_frames_show_grads_as_they_are_blank_before_any_contribution_and_final_at_the_end():
+    out, v = shared_graph()
+    for n in topological_order(out):
+        n.grad = 42.0  # drawing frames must not depend on or change these
+    frames = backward_frames(out)
+    ids = {n: f"n{i}" for i, n in enumerate(topological_order(out))}
+    # frame 0: only the output's gradient is known; every other grad cell is blank (not 0)
+    src0 = frames[0].graph.source
+    assert grad_cell(src0, ids[out]) == "1"
+    for n in topological_order(out):
+        if n is not out:
+            assert grad_cell(src0, ids[n]) == ""
+    assert all(n.grad == 42.0 for n in topological_order(out))
+    # the last frame holds backward()'s gradients, bit for bit
+    out.backward()
+    last = frames[-1]
+    assert not last.partial
+    for n in topological_order(out):
+        assert bits(last.grads[n]) == bits(n.grad)
+        assert grad_cell(last.graph.source, ids[n]) == f"{n.grad:.4g}"
+
+
+def test_partial_sums_are_marked_until_the_last_contribution():
+    out, v = shared_graph()
+    x = v["x"]
+    frames = backward_frames(out)
+    marked = [f.number for f in frames if x in f.partial]
+    assert marked, "x has three consumers: its grad is a partial sum for a while"
+    first_final = max(marked) + 1
+    ids = {n: f"n{i}" for i, n in enumerate(topological_order(out))}
+    for f in frames:
+        cell = grad_cell(f.graph.source, ids[x])
+        if x not in f.grads:
+            assert cell == ""
+        elif f.number in marked:
+            assert cell.endswith(" + …")
+        else:
+            assert f.number >= first_final and "…" not in cell
+
+
+def test_current_node_and_used_edges_are_highlighted():
+    out, v = shared_graph()
+    frames = backward_frames(out)
+    ids = {n: f"n{i}" for i, n in enumerate(topological_order(out))}
+    for f in frames[1:]:
+        src = f.graph.source
+        node = f.step.node
+        line = re.search(rf"^\s*{ids[node]} \[.*$", src, re.M).group(0)
+        assert "#d62728" in line and "penwidth=3" in line
+        used = [m for m in re.finditer(r"^\s*(n\d+) -> (n\d+_op) \[(.*)\]$", src, re.M) if "#d62728" in m.group(3)]
+        assert len(used) == len(node.inputs)
+        assert all(m.group(2) == ids[node] + "_op" for m in used)
+        assert sorted(m.group(1) for m in used) == sorted(ids[p] for p in node.inputs)
+        for c in f.step.contributions:  # each used edge is labelled with ∂ and the amount added
+            assert f"∂ {c.local:.4g}\\n+= {c.amount:.4g}" in src
+    # frame 0 highlights nothing
+    assert "#d62728" not in frames[0].graph.source
+
+
+def test_frame_limit():
+    x = Value(1.0)
+    y = x
+    for _ in range(20):
+        y = y.tanh()
+    with pytest.raises(GraphTooLarge, match="21 frames"):
+        backward_frames(y, max_frames=20)
+    assert len(backward_frames(y, max_frames=21)) == 21
+
+
+@needs_dot
+def test_frames_are_written_one_file_each(tmp_path):
+    out, _ = shared_graph()
+    frames = backward_frames(out)
+    paths = write_frames(frames, tmp_path / "frames")
+    assert [p.name for p in paths] == [f"step_{i:03d}.svg" for i in range(len(frames))]
+    for p in paths:
+        ET.fromstring(p.read_bytes())
+
+
+@needs_dot
+def test_the_page_is_one_self_contained_file(tmp_path):
+    out, v = shared_graph()
+    v["x"].label = 'x </script><script>alert("x")</script> & <b>'
+    path = write_stepper_html(out, tmp_path / "page.html", title="T <1>")
+    page = path.read_text(encoding="utf-8")
+    frames = backward_frames(out)
+    # every frame inline, ids made unique per frame, nothing fetched from anywhere
+    assert len(re.findall(r'<div class="frame" id="frame-\d+"', page)) == len(frames)
+    assert page.count("<svg") == len(frames)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert not re.search(r'\b(src|href)\s*=\s*"(?!#)', page)
+    assert "<link" not in page and "@import" not in page and "url(http" not in page
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    # the user's label cannot break out of the JSON or inject markup
+    assert page.count("<script") == 2 and "alert(" in page
+    assert "<script>alert" not in page and "<b>" not in page
+    data = json.loads(re.search(r'<script type="application/json" id="steps-data">(.*?)</script>', page,
+                                re.S).group(1))
+    assert len(data) == len(frames)
+    assert data[0]["grad_exact"] == "1.0" and "T &lt;1&gt;" in page
+    out.backward()
+    for row, f in zip(data[1:], frames[1:]):
+        assert row["node"] == (f.step.node.label or row["node"])
+        assert float(row["grad_exact"]) == f.step.node.grad
+    # the controls the browser test uses
+    for element in ("prev", "next", "first", "last", "slider", "step-number", "current-node", "current-grad",
+                    "current-inputs", "steps-table"):
+        assert f'id="{element}"' in page
+
+
+@needs_dot
+def test_page_of_a_leaf_root(tmp_path):
+    v = Value(3.0, label="lonely")
+    page = stepper_page(v, backward_frames(v))
+    assert page.count("<svg") == 1 and "nothing to propagate" in page
