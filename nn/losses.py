@@ -3,7 +3,8 @@
 Conventions, for every function here:
 
 * a prediction is a Value or a list of Values, a target a number or a list of numbers (a NumPy
-  array works); the result is one Value;
+  array works) or of Values (leaves standing for data, as ``engine.compile`` records them); the
+  result is one Value;
 * mismatched lengths raise ValueError naming both lengths; a target that is not a real number
   raises TypeError;
 * "mean" means the average over the entries given, so the size of a batch does not change the
@@ -38,7 +39,7 @@ def _values(pred, what="predictions"):
 
 def _numbers(target, n, what="targets", pred_what="predictions"):
     """A target as a list of n floats (a single number when n == 1 is fine)."""
-    if isinstance(target, numbers.Real) and not isinstance(target, bool):
+    if (isinstance(target, numbers.Real) and not isinstance(target, bool)) or target.__class__ is Value:
         target = [target]
     elif isinstance(target, (str, bytes)) or not hasattr(target, "__len__"):
         raise TypeError(f"{what} must be a number or a list of numbers, got {type(target).__name__}")
@@ -46,7 +47,10 @@ def _numbers(target, n, what="targets", pred_what="predictions"):
         raise ValueError(f"{n} {pred_what} but {len(target)} {what}: the lengths must match")
     out = []
     for i, t in enumerate(target):
-        if isinstance(t, Value) or isinstance(t, bool) or not isinstance(t, numbers.Real):
+        if t.__class__ is Value:  # a target recorded as a leaf, e.g. an input of engine.compile
+            out.append(t)
+            continue
+        if isinstance(t, bool) or not isinstance(t, numbers.Real):
             raise TypeError(f"{what}[{i}] must be a real number, got {type(t).__name__} {t!r}")
         out.append(float(t))
     return out
@@ -149,7 +153,7 @@ def mse(pred, target):
 
 def _check_probability_targets(y):
     for i, t in enumerate(y):
-        if not 0.0 <= t <= 1.0:
+        if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:
             raise ValueError(f"binary cross entropy: targets must lie in [0, 1], target {i} is {t!r}")
 
 
@@ -238,7 +242,7 @@ def hinge_loss(scores, labels):
     s = _values(scores, "scores")
     y = _numbers(labels, len(s), "labels", "scores")
     for i, yi in enumerate(y):
-        if yi not in (-1.0, 1.0):
+        if (yi.data if yi.__class__ is Value else yi) not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss: labels must be -1 or +1, label {i} is {yi!r}")
     return _labelled(mean([(1.0 - yi * si).relu() for si, yi in zip(s, y)]), "hinge")
 

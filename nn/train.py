@@ -147,7 +147,7 @@ def _progress_bar(progress, steps):
 
 
 def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="approach2",
-          batch_size=1, steps=1000, seed=0, record_every=100, progress=None):
+          batch_size=1, steps=1000, seed=0, record_every=100, progress=None, compiled=False):
     """Train ``model`` on inputs X (N, nin) and targets Y (N,) or (N, outputs) and return a History.
 
     * ``loss``: "quadratic" (per sample ½‖y − F(x)‖², recorded cost = the paper's Cost), "mse",
@@ -160,7 +160,11 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
       bit for bit (the model's starting parameters are the caller's: build it from a seed too);
     * the full-data cost is recorded at step 0, every ``record_every`` steps and after the last;
     * ``progress``: True/False for a tqdm progress bar; None shows one only for runs of at least
-      10,000 steps when stderr is a terminal.
+      10,000 steps when stderr is a terminal;
+    * ``compiled``: record the step's graph once and run it as generated code (``nn.compiled``):
+      the same parameters and costs bit for bit, tens of times faster. The parameters' ``.grad``
+      are then not filled in (no Value graph is built), and the model must be an MLP, Layer or
+      Neuron whose graph has the same shape for every sample (true of every named loss).
     """
     inputs, targets = prepare_data(model, X, Y)
     loss_fn = resolve_loss(loss)
@@ -174,6 +178,9 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
 
     history = History(loss=loss if isinstance(loss, str) else getattr(loss, "__name__", "custom"),
                       scheme=scheme, seed=seed)
+    if compiled:
+        return _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_size,
+                               steps, batches, record_every, progress, history)
     bar = _progress_bar(progress, steps)
     tick = max(1, steps // 200)  # progress bar updates: at most ~200, not one per step
     start = time.perf_counter()
@@ -194,5 +201,43 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
     finally:
         if bar is not None:
             bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_size, steps, batches,
+                    record_every, progress, history):
+    """``train``'s loop over compiled code (see ``nn.compiled``): same schedule, same numbers."""
+    from .compiled import CompiledLoss
+
+    m = len(inputs) if scheme in ("full", "full_batch") else batch_size
+    runner = CompiledLoss(model, loss_fn, inputs, targets, m)
+    p = [v.data for v in runner.params]
+    plain_sgd = (type(optimizer) is SGD and optimizer.momentum == 0.0
+                 and optimizer.weight_decay == 0.0 and m == 1)
+    bar = _progress_bar(progress, steps)
+    start = time.perf_counter()
+    try:
+        history.steps.append(0)
+        history.costs.append(runner.full_cost(p))
+        t = 0
+        while t < steps:
+            chunk = min(record_every - t % record_every, steps - t)
+            if plain_sgd:  # the whole chunk in one generated loop
+                runner.run_sgd([next(batches)[0] for _ in range(chunk)], p, optimizer.lr)
+            else:
+                for _ in range(chunk):
+                    runner.step(next(batches), optimizer, p)
+            t += chunk
+            history.steps.append(t)
+            history.costs.append(runner.full_cost(p))
+            if bar is not None:
+                bar.set_postfix(cost=f"{history.costs[-1]:.4g}", refresh=False)
+                bar.update(chunk)
+    finally:
+        if bar is not None:
+            bar.close()
+        for v, x in zip(runner.params, p):  # the model holds the trained numbers, even after ^C
+            v.data = x
     history.seconds = time.perf_counter() - start
     return history
