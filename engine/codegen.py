@@ -16,6 +16,15 @@ _ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*|[0-9.]+")  # needs no parentheses a
 _SUM = re.compile(r"^(.*) \+ sum\((.*)\)$")
 
 
+_CALL = re.compile(r"\b(" + "|".join(numerics.INLINE) + r")\(([A-Za-z_][A-Za-z_0-9.]*)\)")
+
+
+def inline(expr):
+    """Write out the calls of short scalar functions (``numerics.INLINE``) in place: the same
+    arithmetic without a Python call. For scalar code only (the expansions branch on the value)."""
+    return _CALL.sub(lambda m: numerics.INLINE[m.group(1)].format(m.group(2)), expr)
+
+
 def substitute(expr, names):
     """Replace the identifiers of a rule (``a``, ``b``, ``n``, ``out``) by the given expressions."""
     return _IDENT.sub(lambda m: names.get(m.group(0), m.group(0)), expr)
@@ -195,7 +204,7 @@ def eager_partials(op):
 
 def make_eager(op, method, value_cls, lift, swap=False):
     namespace = dict(numerics.SCALAR, Value=value_cls, OP=op, lift=lift)
-    fn = build(eager_method(op, method, swap), namespace, f"method_{op.name}")
+    fn = build(inline(eager_method(op, method, swap)), namespace, f"method_{op.name}")
     fn.__name__ = method
     return fn
 
@@ -207,7 +216,7 @@ def make_variadic(op, value_cls, lift_or_fail, length_error):
 
 
 def make_backprop(op):
-    return build(eager_backprop(op), dict(numerics.SCALAR), f"backprop_{op.name}")
+    return build(inline(eager_backprop(op)), dict(numerics.SCALAR), f"backprop_{op.name}")
 
 
 def make_partials(op):

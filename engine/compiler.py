@@ -71,9 +71,12 @@ class CompiledGraph:
         self.source = self._write_source()
         scalar = dict(numerics.SCALAR, INF=math.inf, NAN=math.nan)
         array = dict(numerics.ARRAY, INF=math.inf, NAN=math.nan)
-        code = builtins.compile(self.source, "<engine.compile>", "exec")
-        exec(code, scalar)
-        exec(code, array)
+        # The scalar code writes short functions out in place (codegen.inline); NumPy code cannot
+        # (the expansions branch on a number), so it calls the array functions of the same names.
+        self.array_source = self.source
+        self.source = "\n".join(codegen.inline(line) for line in self.source.split("\n"))
+        exec(builtins.compile(self.source, "<engine.compile>", "exec"), scalar)
+        exec(builtins.compile(self.array_source, "<engine.compile: NumPy>", "exec"), array)
         self._forward = scalar["forward"]
         self._gradient = scalar["gradient"]
         self._sgd_step = scalar["sgd_step"]

@@ -82,15 +82,31 @@ def pow_db(a, out):
     return math.nan
 
 
-def tanh(a):
-    return math.tanh(a)  # bounded by construction: tanh(+-1000) = +-1 exactly
+# Functions short enough to be written out where they are used. Generated scalar code (the eager
+# methods, the backward steps, compiled graphs) pastes these expressions in place of a call,
+# saving a Python call per node; the functions below are built from the same text, so an inlined
+# use and a call compute the same bits.
+#   sigmoid: 1 / (1 + e^-a) for a >= 0, e^a / (1 + e^a) for a < 0: the exponent is never positive
+#   relu:    max(a, 0);   step: relu's derivative, 0 at a = 0 (the convention of PyTorch)
+INLINE = {
+    "sigmoid": "(1.0 / (1.0 + _exp(-{0})) if {0} >= 0.0 else (_e := _exp({0})) / (1.0 + _e))",
+    "relu": "({0} if {0} > 0.0 else 0.0)",
+    "step": "(1.0 if {0} > 0.0 else 0.0)",
+    "tanh": "_tanh({0})",  # bounded by construction: tanh(+-1000) = +-1 exactly
+}
+INLINE_NAMES = {"_exp": math.exp, "_tanh": math.tanh}
 
 
-def sigmoid(a):
-    if a >= 0.0:
-        return 1.0 / (1.0 + _exp(-a))
-    e = _exp(a)  # a < 0, so e < 1: no overflow
-    return e / (1.0 + e)
+def _from_inline(name):
+    fn = eval(f"lambda a: {INLINE[name].format('a')}", dict(INLINE_NAMES))  # our own text only
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+sigmoid = _from_inline("sigmoid")
+relu = _from_inline("relu")
+step = _from_inline("step")
+tanh = _from_inline("tanh")
 
 
 def softplus(a):
@@ -99,17 +115,9 @@ def softplus(a):
     return math.log1p(_exp(a))
 
 
-def relu(a):
-    return a if a > 0.0 else 0.0
-
-
-def step(a):
-    """Derivative of relu. At 0 it is 0: the convention PyTorch and TensorFlow use."""
-    return 1.0 if a > 0.0 else 0.0
-
-
 SCALAR = {name: globals()[name] for name in (
     "exp", "log", "divide", "power", "power_d", "pow_db", "tanh", "sigmoid", "softplus", "relu", "step")}
+SCALAR.update(INLINE_NAMES)
 
 
 # ---------------------------------------------------------------- NumPy (array) versions
@@ -192,4 +200,4 @@ ARRAY = {
     "power_d": power_d_array, "pow_db": pow_db_array, "tanh": np.tanh, "sigmoid": sigmoid_array,
     "softplus": softplus_array, "relu": relu_array, "step": step_array,
 }
-assert ARRAY.keys() == SCALAR.keys()
+assert ARRAY.keys() == SCALAR.keys() - INLINE_NAMES.keys()
