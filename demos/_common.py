@@ -1,0 +1,131 @@
+"""What the command-line demos share: their options, their output and their figures.
+
+Every demo takes ``--seed``, ``--out DIR``, ``--no-plots`` and ``--quiet``; a bad value is an
+argparse usage error (exit status 2 and a message naming the option), never a traceback.
+Figures are drawn with matplotlib's Agg backend (no display needed) and saved as PNG and SVG.
+"""
+
+import argparse
+import math
+import os
+import time
+
+
+def positive_int(text):
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def nonnegative_int(text):
+    """argparse type: an integer ≥ 0 (seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def positive_float(text):
+    """argparse type: a finite float > 0 (learning rates, penalties)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def finite_float(text):
+    """argparse type: any finite float (coordinates)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
+
+
+def make_parser(name, description):
+    """An ArgumentParser for ``python -m demos.<name>`` with the options every demo has."""
+    parser = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="seed of every random draw (default: 0)")
+    parser.add_argument("--out", default=os.path.join("demos", "figures", name), metavar="DIR",
+                        help=f"directory for the figures (default: demos/figures/{name})")
+    parser.add_argument("--no-plots", action="store_true", help="compute and print, draw nothing")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def check_out_dir(parser, args):
+    """Create ``args.out`` now, so that an unusable directory is a usage error before any work."""
+    if args.no_plots:
+        return
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"--out {args.out!r} exists and is not a directory")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as err:
+        parser.error(f"--out {args.out!r}: cannot create the directory ({err.strerror})")
+
+
+def reporter(quiet):
+    """``print`` unless ``quiet``."""
+    return (lambda *a, **k: None) if quiet else print
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files only, no window), imported only when drawing."""
+    import matplotlib
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "seebackprop"  # stable element ids: reproducible SVGs
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, out_dir, stem):
+    """Write ``fig`` as ``out_dir/stem.png`` and ``.svg``, close it, return the two paths.
+
+    SVG metadata carries no date, so re-running a demo with the same seed rewrites identical files."""
+    plt = pyplot()
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    for ext, kwargs in (("png", {"dpi": 120, "metadata": {"Software": None}}),
+                        ("svg", {"metadata": {"Date": None, "Creator": None}})):
+        path = os.path.join(out_dir, f"{stem}.{ext}")
+        fig.savefig(path, bbox_inches="tight", **kwargs)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def format_table(headers, rows):
+    """A plain-text table with aligned columns (also valid Markdown)."""
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
+
+
+class Stopwatch:
+    """``with Stopwatch() as t: ...`` then ``t.seconds``."""
+
+    def __enter__(self):
+        self._start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._start
+        return False
