@@ -31,8 +31,9 @@ class EngineEager:
 
     def steps(self, ks):
         model, opt, loss = self.model, self.opt, self.loss
+        xs, ys = [list(x) for x in X], [list(y) for y in Y]  # lists, as nn.train prepares them
         for k in ks:
-            cost = loss(model(X[k]), Y[k])
+            cost = loss(model(xs[k]), ys[k])
             cost.backward()
             opt.step()
 

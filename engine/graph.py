@@ -42,52 +42,65 @@ def topological_order(root):
     return order
 
 
+# Marks that backward_order leaves in the grad slot of an interior node while it walks the graph.
+_OPEN = object()  # inputs pushed, node not yet emitted
+_DONE = object()  # emitted into the order
+
+
 def backward_order(root):
     """The non-leaf nodes under ``root`` in topological order, for ``Value.backward``.
 
-    The same walk as ``topological_order`` but leaves (parameters, inputs, constants) are not
-    pushed, which halves the work on a network, and every grad met is reset to -0.0 on the way:
-    -0.0 is the exact additive identity of IEEE arithmetic (-0.0 + x == x bit for bit, even for
-    x == -0.0), so each grad ends up as the plain sum of its chain-rule contributions.
+    The same walk as ``topological_order``, but leaves (parameters, inputs, constants) are never
+    pushed, which halves the work on a network, and the walk's state is kept in the grad slot of
+    each node (every grad of the graph is about to be overwritten anyway) rather than in a dict.
+    On return every grad of the graph is -0.0: the exact additive identity of IEEE arithmetic
+    (-0.0 + x == x bit for bit, even for x == -0.0), so each grad ends up as the plain sum of its
+    chain-rule contributions.
     """
     root.grad = -0.0
     if root._a is None:
         return []
     order = []
     emit = order.append
-    state = {}  # absent: not met; 1: inputs pushed; 2: emitted
-    get = state.get
     stack = [root]
     push = stack.append
     pop = stack.pop
-    while stack:
-        v = pop()
-        s = get(v)
-        if s is None:
-            state[v] = 1
+    OPEN, DONE = _OPEN, _DONE
+    try:
+        while stack:
+            v = pop()
+            s = v.grad
+            if s is OPEN:  # second visit: all of its inputs are emitted
+                v.grad = DONE
+                emit(v)
+                continue
+            if s is DONE:
+                continue
+            v.grad = OPEN
             push(v)
             a = v._a
-            if a.__class__ is tuple:
-                for p in reversed(a):
+            if a.__class__ is tuple:  # variadic node: all inputs in _a
+                for p in reversed(a):  # reversed so that the first input's side comes first
                     if p._a is None:
                         p.grad = -0.0
-                    elif p not in state:
+                    elif p.grad is not DONE:
                         push(p)
                 continue
-            b = v._b
+            b = v._b  # pushed before a so that a's side of the graph is emitted first
             if b is not None:
                 if b._a is None:
                     b.grad = -0.0
-                elif b not in state:
+                elif b.grad is not DONE:
                     push(b)
             if a._a is None:
                 a.grad = -0.0
-            elif a not in state:
+            elif a.grad is not DONE:
                 push(a)
-        elif s == 1:
-            state[v] = 2
+    finally:
+        for v in order:
             v.grad = -0.0
-            emit(v)
+        for v in stack:  # only after an interruption: leave no mark behind
+            v.grad = -0.0
     return order
 
 
