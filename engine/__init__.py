@@ -11,7 +11,7 @@
 from .compiler import CompiledGraph, CompileError, compile
 from .functions import exp, log, relu, sigmoid, softplus, tanh
 from .gradcheck import gradient_error, numerical_gradient
-from .graph import edges, first_nonfinite, leaves, local_derivatives, topological_order
+from .graph import NonFiniteError, edges, first_nonfinite, leaves, local_derivatives, topological_order
 from .numerics import DomainError
 from .ops import OPS, Op
 from .value import Value, affine
@@ -22,7 +22,7 @@ from .stepper import backward_frames, write_frames, write_stepper_html
 __all__ = [
     "Value", "OPS", "Op", "DomainError",
     "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
-    "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite",
+    "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite", "NonFiniteError",
     "numerical_gradient", "gradient_error",
     "compile", "CompiledGraph", "CompileError",
 ]

@@ -142,6 +142,14 @@ class NonFinite:
     __str__ = __repr__
 
 
+class NonFiniteError(FloatingPointError):
+    """A NaN or an infinity appeared in a graph; ``.report`` says where first (a ``NonFinite``)."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(f"a non-finite number appeared in the graph; first at {report}")
+
+
 def first_nonfinite(root, grads=True):
     """The first node whose value (in forward order) or gradient (in backward order) is NaN or
     infinite, as a ``NonFinite`` report, or ``None`` when every number in the graph is finite.

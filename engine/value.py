@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from . import codegen
-from .graph import backward_order
+from .graph import NonFiniteError, backward_order, first_nonfinite
 from .ops import CONST, OPS
 
 _BACKPROP = codegen.BACKPROP
@@ -104,7 +104,7 @@ class Value:
 
     # ------------------------------------------------------------------ reverse mode
 
-    def backward(self, gradient=1.0):
+    def backward(self, gradient=1.0, *, check_finite=False):
         """Fill ``.grad`` of every node of the graph under this Value with d(self)/d(node).
 
         Every grad in the graph is *set*, not accumulated: calling ``backward()`` twice leaves the
@@ -112,12 +112,20 @@ class Value:
         different output are overwritten. To differentiate a sum of outputs, add them and call
         ``backward()`` once. A node reached along several paths gets the sum over all paths.
         The graph is walked with an explicit stack, so a chain of a million nodes is fine.
+
+        ``check_finite=True`` is the anomaly mode: afterwards, if any value or gradient of the
+        graph is NaN or infinite, raise ``NonFiniteError`` naming the first node where it
+        appeared (its label, operation and inputs; see ``engine.first_nonfinite``).
         """
         order = backward_order(self)  # also resets every grad of the graph to -0.0
         self.grad = float(gradient) if gradient.__class__ is not float else gradient
         backprop = _BACKPROP
         for v in reversed(order):
             backprop[v._op](v)
+        if check_finite:
+            report = first_nonfinite(self)
+            if report is not None:
+                raise NonFiniteError(report)
 
 
 def lift(x, symbol, partner):

@@ -157,7 +157,9 @@ def read(path):
     try:
         doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
-        truncated = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated")
+        body = text.strip()  # a save cut short starts like a JSON object but never closes it
+        truncated = (e.pos >= len(body) or e.msg.startswith("Unterminated")
+                     or (body.startswith("{") and not body.endswith("}")))
         why = "the file ends too early: it is truncated" if truncated else "it is not valid JSON"
         raise ValueError(f"cannot load {path}: {why} ({e.msg} at line {e.lineno}, column {e.colno})") from None
     except _BadConstant as e:

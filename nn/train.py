@@ -95,7 +95,8 @@ def prepare_data(model, X, Y):
     return X.astype(float).tolist(), Y.tolist()
 
 
-def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, zero_first=False):
+def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, zero_first=False,
+                  check_finite=False):
     """One step: the batch cost (1/m) Σ_k C_k over the samples ``indices`` as one graph, one
     backward pass, one optimizer step. Returns the batch cost (a float, before the update).
 
@@ -109,7 +110,7 @@ def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, zero_firs
         cost = losses.mean([loss_fn(model(inputs[k]), targets[k]) for k in indices])
     if zero_first:
         optimizer.zero_grad()
-    cost.backward()
+    cost.backward(check_finite=check_finite)
     optimizer.step()
     return cost.data
 
@@ -147,7 +148,8 @@ def _progress_bar(progress, steps):
 
 
 def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="approach2",
-          batch_size=1, steps=1000, seed=0, record_every=100, progress=None, compiled=False):
+          batch_size=1, steps=1000, seed=0, record_every=100, progress=None, compiled=False,
+          check_finite=False):
     """Train ``model`` on inputs X (N, nin) and targets Y (N,) or (N, outputs) and return a History.
 
     * ``loss``: "quadratic" (per sample ½‖y − F(x)‖², recorded cost = the paper's Cost), "mse",
@@ -161,6 +163,8 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
     * the full-data cost is recorded at step 0, every ``record_every`` steps and after the last;
     * ``progress``: True/False for a tqdm progress bar; None shows one only for runs of at least
       10,000 steps when stderr is a terminal;
+    * ``check_finite``: the anomaly mode of ``Value.backward``: stop with ``engine.NonFiniteError``
+      naming the first node whose value or gradient became NaN or infinite (eager steps only);
     * ``compiled``: record the step's graph once and run it as generated code (``nn.compiled``):
       the same parameters and costs bit for bit, tens of times faster. The parameters' ``.grad``
       are then not filled in (no Value graph is built), and the model must be an MLP, Layer or
@@ -178,6 +182,8 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
 
     history = History(loss=loss if isinstance(loss, str) else getattr(loss, "__name__", "custom"),
                       scheme=scheme, seed=seed)
+    if compiled and check_finite:
+        raise ValueError("check_finite needs the eager engine: use compiled=False")
     if compiled:
         return _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_size,
                                steps, batches, record_every, progress, history)
@@ -188,7 +194,8 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
         history.steps.append(0)
         history.costs.append(full_cost(model, inputs, targets, loss_fn))
         for t in range(1, steps + 1):
-            gradient_step(model, inputs, targets, next(batches), loss_fn, optimizer, zero_first)
+            gradient_step(model, inputs, targets, next(batches), loss_fn, optimizer, zero_first,
+                          check_finite)
             if t % record_every == 0 or t == steps:
                 history.steps.append(t)
                 history.costs.append(full_cost(model, inputs, targets, loss_fn))
