@@ -10,6 +10,22 @@ from engine import Value, affine, numerical_gradient, topological_order
 from randgraph import random_graph
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+GRAPHS = 2000  # random graphs per property and per run (4,500 in all with the compiled check)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SEEDS)
+def test_compiled_code_equals_eager_bit_for_bit(seed):
+    import struct
+
+    from engine import compile
+    out, leaves = random_graph(seed)
+    out.backward()
+    cg = compile(out, leaves[:1], leaves[1:], input_grads=True)
+    value, pgrads, xgrads = cg.gradient([leaves[0].data])
+    as_bits = lambda xs: [struct.pack("<d", x) for x in xs]
+    assert as_bits([value] + list(pgrads) + list(xgrads)) == as_bits(
+        [out.data] + [v.grad for v in leaves[1:]] + [leaves[0].grad]), seed
 
 
 def _replay(seed):
@@ -43,7 +59,7 @@ BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a,
           "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=GRAPHS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SEEDS)
 def test_gradients_equal_central_differences(seed):
     out, leaves = random_graph(seed)
@@ -88,7 +104,7 @@ def _torch_graph(out, leaves):
     return t[out], [t.get(v) for v in leaves]  # None for a leaf the output does not use
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=GRAPHS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SEEDS)
 def test_gradients_equal_pytorch_float64(seed):
     out, leaves = random_graph(seed)
