@@ -1,0 +1,41 @@
+"""python -m demos.sgd: full-batch gradient descent, Approaches 1 and 2, momentum and Adam on the Higham network."""
+
+import sys
+
+from .._common import Stopwatch, check_out_dir, make_parser, positive_float, positive_int, reporter
+from . import ADAM_LR, BUDGET, LEARNING_RATE, RECORD_EVERY, compare, plot, table
+
+
+def main(argv=None):
+    parser = make_parser("sgd", __doc__.split(": ", 1)[1])
+    parser.add_argument("--budget", type=positive_int, default=BUDGET,
+                        help=f"single-sample gradient evaluations per method (default: {BUDGET})")
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
+                        help=f"η of the plain-SGD methods (default: {LEARNING_RATE:g}; momentum uses η(1 − β))")
+    parser.add_argument("--adam-lr", type=positive_float, default=ADAM_LR,
+                        help=f"learning rate of Adam (default: {ADAM_LR:g})")
+    parser.add_argument("--record-every", type=positive_int, default=RECORD_EVERY,
+                        help=f"evaluations between recorded costs (default: {RECORD_EVERY})")
+    args = parser.parse_args(argv)
+    if args.budget < 10:
+        parser.error("--budget must be at least 10 (one full-batch step costs 10 evaluations)")
+    check_out_dir(parser, args)
+    say = reporter(args.quiet)
+
+    say(f"Higham network 2-2-3-2, seed {args.seed}, {args.budget:,} single-sample gradient "
+        f"evaluations per method; Cost = paper's eq. 2.4")
+    with Stopwatch() as clock:
+        runs = compare(args.seed, args.budget, args.lr, args.adam_lr, args.record_every,
+                       on_run=lambda r: say(f"  {r.method.label:<32} Cost {r.costs[0]:.4f} -> "
+                                            f"{r.final_cost:.3e} in {r.seconds:.1f} s"))
+    say(table(runs))
+    say(f"initial Cost {runs[0].costs[0]:.6f} (the same start for every method); "
+        f"all methods in {clock.seconds:.1f} s")
+    if not args.no_plots:
+        for path in plot(runs, args.out):
+            say(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
