@@ -1,6 +1,7 @@
 """What the command-line demos share: their options, their output and their figures.
 
-Every demo takes ``--seed``, ``--out DIR``, ``--no-plots`` and ``--quiet``; a bad value is an
+Every demo takes ``--seed``, ``--out DIR``, ``--no-plots`` and ``--quiet`` (only the closing summary
+is printed: ``say`` for the report, plain ``print`` for the summary); a bad value is an
 argparse usage error (exit status 2 and a message naming the option), never a traceback.
 Figures are drawn with matplotlib's Agg backend (no display needed) and saved as PNG and SVG.
 """
@@ -63,7 +64,7 @@ def make_parser(name, description):
     parser.add_argument("--out", default=os.path.join("demos", "figures", name), metavar="DIR",
                         help=f"directory for the figures (default: demos/figures/{name})")
     parser.add_argument("--no-plots", action="store_true", help="compute and print, draw nothing")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--quiet", action="store_true", help="print only the closing summary")
     return parser
 
 

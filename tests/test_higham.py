@@ -283,7 +283,8 @@ def test_cli_quiet_eager_sgd_only_without_plots(tmp_path, capsys):
     out = tmp_path / "none"
     assert main(["--method", "sgd", "--eager", "--iterations", "300", "--no-plots", "--quiet",
                  "--out", str(out)]) == 0
-    assert capsys.readouterr().out == "" and not out.exists()
+    text = capsys.readouterr().out
+    assert text.startswith("7. Summary") and "/10" in text and not out.exists()
 
 
 def test_cli_least_squares_only(tmp_path, capsys):

@@ -56,7 +56,7 @@ def main(argv=None):
                         help="which graph (default: all three)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--precision", type=int, default=4, help="significant digits shown (default 4)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--quiet", action="store_true", help="print only the closing summary")
     args = parser.parse_args(argv)
     names = EXAMPLES if args.example == "all" else (args.example,)
     start = time.perf_counter()
@@ -66,8 +66,8 @@ def main(argv=None):
     except GraphvizNotInstalled as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    if not args.quiet:
-        print(f"done in {time.perf_counter() - start:.1f} s")
+    print(f"{', '.join(names)}: graphs, tables, frames and stepper pages written to {args.out} "
+          f"in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -166,11 +166,11 @@ def main(argv=None):
             say(f"wrote {path}")
 
     total = time.perf_counter() - began
-    say("7. Summary")
+    print("7. Summary")  # printed even with --quiet
     rows = [(name, f"{cost:.6g}", f"{net.correct(p)}/10", f"{seconds:.2f} s")
             for name, (p, cost, seconds) in results.items()]
-    say(_indent(format_table(["method", "final Cost (eq. 2.4)", "points correct", "time"], rows)))
-    say(f"   {net.mlp.num_parameters()} parameters; whole demo {total:.1f} s")
+    print(_indent(format_table(["method", "final Cost (eq. 2.4)", "points correct", "time"], rows)))
+    print(f"   {net.mlp.num_parameters()} parameters; whole demo {total:.1f} s")
     return 0
 
 

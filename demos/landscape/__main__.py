@@ -29,8 +29,8 @@ def main(argv=None):
 
     with Stopwatch() as clock:
         result = run(args.seed, args.samples, args.grid, args.steps, args.lr, tuple(args.start))
-    for line in summary(result):
-        say(line)
+    for line in summary(result):  # the findings: printed even with --quiet
+        print(line)
     say(f"computed in {clock.seconds:.1f} s")
     if not args.no_plots:
         for path in plot(result, args.out):

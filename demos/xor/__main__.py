@@ -16,9 +16,7 @@ def _vector(v):
 
 def _parse(argv):
     parser = make_parser("xor", __doc__.split(": ", 1)[1])
-    for action in parser._actions:   # the shared --quiet prints nothing; here it keeps the summary
-        if action.dest == "quiet":
-            action.help = "print only the summary lines"
+    for action in parser._actions:
         if action.dest == "seed":
             action.help = "first training seed: the runs use seeds SEED, SEED+1, ... (default: 0)"
     parser.add_argument("--seeds", type=positive_int, default=DEFAULT_SEEDS, metavar="N",
