@@ -25,4 +25,7 @@ __all__ = [
     "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite", "NonFiniteError",
     "numerical_gradient", "gradient_error",
     "compile", "CompiledGraph", "CompileError",
+    "draw_graph", "draw_network", "render", "Drawing", "GraphTooLarge", "GraphvizNotInstalled",
+    "backward_steps", "backward_table", "BackwardStep", "Contribution",
+    "backward_frames", "write_frames", "write_stepper_html",
 ]

@@ -117,7 +117,7 @@ def eager_backprop(op):
         # v._a holds the tuple (b, w1, x1, w2, x2, ...): the fixed input, then the repeated groups
         head, *group = op.inputs
         size = len(group)
-        lines.append(f"    ins = v._a")
+        lines.append("    ins = v._a")
         lines.append(f"    {head} = ins[0]")
         lines += ["    " + s for s in accumulate(op, [f"{head}.grad"], "g", [f"{head}.data"], "out")]
         lines.append("    it = iter(ins)")
@@ -172,8 +172,8 @@ def eager_variadic(op):
                   f"            {x} = Value({x}, CONST) if {x}.__class__ is float else lift_or_fail({x}, {op.name!r})"]
     lines += [f"        acc = acc + {substitute(term, {x: x + '.data' for x in group})}",
               f"        ins += ({loop_vars},)",
-              f"    ins = tuple(ins)",
-              f"    return Value(acc, OP, ins)"]
+              "    ins = tuple(ins)",
+              "    return Value(acc, OP, ins)"]
     return "\n".join(lines) + "\n"
 
 

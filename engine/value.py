@@ -9,7 +9,6 @@ every operation are generated from that table (``engine/codegen.py``), so this f
 plumbing: lifting plain numbers, walking the graph and the ``backward`` loop.
 """
 
-import math
 import numbers
 
 import numpy as np

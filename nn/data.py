@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from .initializers import generator
+from .checks import integer
 
 # Higham & Higham §2: class A (circles) first, then class B (crosses).
 _HIGHAM_X = [(0.1, 0.1), (0.3, 0.4), (0.1, 0.5), (0.6, 0.9), (0.4, 0.2),
@@ -50,12 +51,6 @@ def xor_solution():
     return {"W[2]": W.T.copy(), "b[2]": c, "W[3]": w[None, :], "b[3]": np.array([0.0])}
 
 
-def _count(n, what):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return int(n)
 
 
 def _nonnegative(x, what):
@@ -70,7 +65,7 @@ def two_moons(n=100, noise=0.1, seed=0):
     Class 0 lies on the upper half circle (cos t, sin t), class 1 on the lower one
     (1 − cos t, 0.5 − sin t), t evenly spaced in [0, π] (⌈n/2⌉ points of class 0); Gaussian noise
     of standard deviation ``noise`` is added to every coordinate. ``seed``: an int or a Generator."""
-    n = _count(n, "n")
+    n = integer(n, "n")
     noise = _nonnegative(noise, "noise")
     rng = generator(seed)
     n0 = (n + 1) // 2
@@ -91,7 +86,7 @@ def logistic_1d(n=100, seed=0, *, weight=2.0, bias=-0.5):
     x_i ~ N(0, 1) and y_i ~ Bernoulli(σ(weight · x_i + bias)), so the model ŷ = σ(w x + b) fits it
     best near (w, b) = (weight, bias): the set for the loss landscapes of squared error versus
     binary cross entropy (the slides' Figure 3.4). y holds floats 0.0 and 1.0."""
-    n = _count(n, "n")
+    n = integer(n, "n")
     rng = generator(seed)
     x = rng.standard_normal(n)
     p = 1.0 / (1.0 + np.exp(-(weight * x + bias)))

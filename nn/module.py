@@ -21,6 +21,7 @@ from engine import Value, affine
 
 from .activations import display_name, resolve
 from .initializers import check_init, draw, generator
+from .checks import integer
 
 
 # ---------------------------------------------------------------------------- input checking
@@ -30,12 +31,6 @@ def _describe(x):
     return f"{type(x).__name__} {text[:37] + '...' if len(text) > 40 else text}"
 
 
-def _size(n, what, smallest=1):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an integer, got {_describe(n)}")
-    if n < smallest:
-        raise ValueError(f"{what} must be at least {smallest}, got {n}")
-    return int(n)
 
 
 def _check_input(x, expected, who):
@@ -108,9 +103,9 @@ class Neuron(Module):
 
     def __init__(self, nin, activation="relu", *, layer=2, index=1, init="uniform", rng=None,
                  weights=None, bias=None):
-        self.nin = _size(nin, "nin")
-        self.layer = _size(layer, "layer number", 2)
-        self.index = _size(index, "neuron index")
+        self.nin = integer(nin, "nin")
+        self.layer = integer(layer, "layer number", 2)
+        self.index = integer(index, "neuron index")
         name, self._act = resolve(activation)
         self.activation = name if name is not None else activation
         init = check_init(init)
@@ -168,9 +163,9 @@ class Layer(Module):
     """
 
     def __init__(self, nin, nout, activation="relu", *, layer=2, init="uniform", rng=None):
-        self.nin = _size(nin, "nin")
-        self.nout = _size(nout, "nout")
-        self.number = _size(layer, "layer number", 2)
+        self.nin = integer(nin, "nin")
+        self.nout = integer(nout, "nout")
+        self.number = integer(layer, "layer number", 2)
         init = check_init(init)
         W, b = draw(init, generator(rng) if init != "zeros" else None, self.nout, self.nin)
         self.neurons = [Neuron(self.nin, activation, layer=self.number, index=j + 1,
@@ -260,10 +255,10 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", *,
                  init="uniform", rng=None):
-        self.nin = _size(nin, "nin")
+        self.nin = integer(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"nouts must be a list of layer sizes such as [2, 3, 2], got {_describe(nouts)}")
-        self.nouts = [_size(n, "a layer size") for n in nouts]
+        self.nouts = [integer(n, "a layer size") for n in nouts]
         if not self.nouts:
             raise ValueError("nouts must name at least one layer, e.g. [2, 3, 2]")
         self.init = check_init(init)

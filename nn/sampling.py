@@ -13,25 +13,19 @@ Random numbers come only from the NumPy Generator given (or made from an int see
 from the same seed yields the same indices, and no global random state is touched.
 """
 
-import numbers
 
 from .initializers import generator
+from .checks import integer
 
 
-def _count(n, what):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return int(n)
 
 
 def approach1(n, rng=None, *, m=1):
     """Epochs: a fresh random permutation of range(n) each epoch, cut into steps of m indices
     (m = 1, the paper's Approach 1, by default; the last step of an epoch is shorter when m does
     not divide n, so that each epoch still visits every index exactly once)."""
-    n = _count(n, "n")
-    m = _count(m, "the batch size m")
+    n = integer(n, "n")
+    m = integer(m, "the batch size m")
     rng = generator(rng)
     return _epochs(n, m, rng)
 
@@ -45,8 +39,8 @@ def _epochs(n, m, rng):
 
 def approach2(n, m, rng=None):
     """Mini-batches: m indices drawn uniformly from range(n) with replacement, for every step."""
-    n = _count(n, "n")
-    m = _count(m, "the batch size m")
+    n = integer(n, "n")
+    m = integer(m, "the batch size m")
     rng = generator(rng)
     return _draws(n, m, rng)
 
@@ -62,7 +56,7 @@ def _draws(n, m, rng):
 
 def full_batch(n):
     """Every step uses all n samples: plain gradient descent on the full cost."""
-    n = _count(n, "n")
+    n = integer(n, "n")
     return _repeat(list(range(n)))
 
 

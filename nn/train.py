@@ -11,7 +11,6 @@ Everything random comes from ``seed`` (the sampling scheme's generator): with th
 parameters, data and settings, two runs give the same numbers bit for bit.
 """
 
-import numbers
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from .initializers import generator
 from .module import MLP, Layer, Neuron
 from .optim import SGD
 from .sampling import schedule
+from .checks import integer
 
 # Per-sample losses by name: loss(output, target) -> Value. The recorded cost is their mean over
 # the data set, so "quadratic" records the paper's Cost (eq. 2.4) = (1/N) Σ ½‖y − F(x)‖².
@@ -125,12 +125,6 @@ def full_cost(model, inputs, targets, loss_fn):
     return total / len(inputs)
 
 
-def _nonnegative_int(x, name, smallest=0):
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
-    if x < smallest:
-        raise ValueError(f"{name} must be at least {smallest}, got {x}")
-    return int(x)
 
 
 def _progress_bar(progress, steps):
@@ -172,9 +166,9 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
     """
     inputs, targets = prepare_data(model, X, Y)
     loss_fn = resolve_loss(loss)
-    steps = _nonnegative_int(steps, "steps")
-    record_every = _nonnegative_int(record_every, "record_every", 1)
-    batch_size = _nonnegative_int(batch_size, "batch_size", 1)
+    steps = integer(steps, "steps", 0)
+    record_every = integer(record_every, "record_every", 1)
+    batch_size = integer(batch_size, "batch_size", 1)
     if optimizer is None:
         optimizer = SGD(model, lr)
     batches = schedule(scheme, len(inputs), batch_size, rng=generator(seed))
