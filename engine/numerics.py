@@ -179,7 +179,10 @@ def pow_db_array(a, out):
 def sigmoid_array(a):
     a = np.asarray(a, dtype=float)
     e = np.exp(-np.abs(a))  # in (0, 1]: no overflow
-    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    d = 1.0 + e
+    out = np.asarray(e / d)  # the a < 0 branch everywhere, then the a >= 0 branch where it applies
+    np.divide(1.0, d, out=out, where=a >= 0.0)
+    return out
 
 
 def softplus_array(a):
