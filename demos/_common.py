@@ -12,48 +12,25 @@ import os
 import time
 
 
-def positive_int(text):
-    """argparse type: an integer ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _argument_type(convert, accept, expected):
+    """An argparse ``type=``: ``convert(text)``, then ``accept(value)``, else a usage error
+    saying what was expected and what was given."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        return value
+    parse.__name__ = expected.replace(" ", "_")  # argparse names the type in some messages
+    return parse
 
 
-def nonnegative_int(text):
-    """argparse type: an integer ≥ 0 (seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
-
-
-def positive_float(text):
-    """argparse type: a finite float > 0 (learning rates, penalties)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
-
-
-def finite_float(text):
-    """argparse type: any finite float (coordinates)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return value
+positive_int = _argument_type(int, lambda v: v >= 1, "a positive integer")
+nonnegative_int = _argument_type(int, lambda v: v >= 0, "a non-negative integer")  # seeds
+positive_float = _argument_type(float, lambda v: v > 0 and math.isfinite(v), "a positive finite number")
+finite_float = _argument_type(float, math.isfinite, "a finite number")  # coordinates
 
 
 def make_parser(name, description):
