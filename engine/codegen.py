@@ -55,6 +55,24 @@ def forward_expr(op, args):
     return " + ".join(parts)
 
 
+def forward_statements(op, target, args, chunk=64):
+    """[(target, expression), ...] assigning the forward rule of ``op`` to ``target``.
+
+    A long ``affine`` is split into statements of ``chunk`` terms, ``t = b + w1 * x1 + ...`` then
+    ``t = t + w65 * x65 + ...``: the same additions in the same order (so the same bits), but no
+    expression so deep that Python's own compiler would recurse too far on it."""
+    if not op.variadic:
+        return [(target, forward_expr(op, args))]
+    init, term = _SUM.match(op.forward).groups()
+    (first,), terms = groups(op, args)
+    parts = [substitute(init, {op.inputs[0]: first})]
+    parts += [substitute(term, dict(zip(op.inputs[1:], g))) for g in terms]
+    statements = [(target, " + ".join(parts[:chunk + 1]))]
+    for start in range(chunk + 1, len(parts), chunk):
+        statements.append((target, " + ".join([target] + parts[start:start + chunk])))
+    return statements
+
+
 def uses_out(op):
     return any(p is not None and re.search(r"\bout\b", p) for p in op.partials)
 
@@ -142,14 +160,14 @@ def eager_method(op, method, swap=False):
     It is named ``method_<op>`` so that it cannot shadow the numerics function of the same name."""
     if op.arity == 1:
         return (f"def method_{op.name}(self):\n"
-                f"    return Value({forward_expr(op, ['self.data'])}, OP, self)\n")
+                f"    return Value({forward_expr(op, ['self.data'])}, None, OP, self)\n")
     first, second = ("other", "self") if swap else ("self", "other")
     return (f"def method_{op.name}(self, other):\n"
             f"    if other.__class__ is not Value:\n"
             f"        other = lift(other, {op.symbol!r}, self)\n"
             f"        if other is NotImplemented:\n"
             f"            return NotImplemented\n"
-            f"    return Value({forward_expr(op, [first + '.data', second + '.data'])}, OP, {first}, {second})\n")
+            f"    return Value({forward_expr(op, [first + '.data', second + '.data'])}, None, OP, {first}, {second})\n")
 
 
 def eager_variadic(op):
@@ -169,11 +187,11 @@ def eager_variadic(op):
              f"    for {loop_vars} in zip({params}):"]
     for x in group:  # plain floats (a network's inputs) are the common case: lift them inline
         lines += [f"        if {x}.__class__ is not Value:",
-                  f"            {x} = Value({x}, CONST) if {x}.__class__ is float else lift_or_fail({x}, {op.name!r})"]
+                  f"            {x} = Value({x}, None, CONST) if {x}.__class__ is float else lift_or_fail({x}, {op.name!r})"]
     lines += [f"        acc = acc + {substitute(term, {x: x + '.data' for x in group})}",
               f"        ins += ({loop_vars},)",
               "    ins = tuple(ins)",
-              "    return Value(acc, OP, ins)"]
+              "    return Value(acc, None, OP, ins)"]
     return "\n".join(lines) + "\n"
 
 

@@ -40,6 +40,9 @@ def _check_values(seq, what):
     for i, v in enumerate(seq):
         if not isinstance(v, Value):
             raise TypeError(f"compile: {what}[{i}] must be a Value, got {type(v).__name__}")
+        if v._a is not None:  # its recorded inputs would still be read below it: wrong gradients
+            raise CompileError(f"compile: {what}[{i}] must be a leaf Value (an input or a parameter), "
+                               f"got the result of {v._op.name!r}; list the leaves it was computed from")
     return seq
 
 
@@ -112,7 +115,7 @@ class CompiledGraph:
                                    f"a recorded graph would be wrong for other inputs")
             name[v] = f"v{i}"
             labels[name[v]] = v.label
-            forward.append((name[v], codegen.forward_expr(op, [name[u] for u in v.inputs])))
+            forward += codegen.forward_statements(op, name[v], [name[u] for u in v.inputs])
         self._name = name
         self._labels = labels
         self._forward_lines = forward
@@ -205,7 +208,7 @@ class CompiledGraph:
             if label is None and target.startswith("g"):
                 label = self._labels.get(target[1:])
                 label = None if label is None else f"∂/∂ {label}"
-            if label is not None and " = " in line or "= " in line and label is not None:
+            if label is not None and "= " in line:
                 line = f"{line:<60}  # {' '.join(str(label).split())}"
             lines.append(line)
         return "\n".join(lines)
@@ -222,10 +225,16 @@ class CompiledGraph:
         return self._call(self._gradient, x, p)
 
     def sgd_step(self, x, p, eta):
+        _check_list(p)
         return self._call(self._sgd_step, x, p, eta)
 
     def sgd_run(self, rows, order, p, eta):
         """Run ``sgd_step(rows[k], p, eta)`` for every k in ``order``; ``p`` (a list) is updated."""
+        _check_list(p)
+        bad = [i for i, row in enumerate(rows) if len(row) != len(self.inputs)]
+        if bad:
+            raise ValueError(f"rows[{bad[0]}] has {len(rows[bad[0]])} numbers; every row needs "
+                             f"{len(self.inputs)}, one per input")
         if len(p) != len(self.params):
             raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
         return self._sgd_run(rows, order, p, eta)
@@ -262,6 +271,9 @@ class CompiledGraph:
 
     def _call(self, fn, x, p, *extra):
         p = self._params(p)
+        if not hasattr(x, "__len__") or not hasattr(p, "__len__"):
+            raise TypeError(f"expected sequences of numbers for the inputs and the parameters, got "
+                            f"{type(x).__name__} and {type(p).__name__}")
         if len(x) != len(self.inputs):
             raise ValueError(f"expected {len(self.inputs)} inputs, got {len(x)}")
         if len(p) != len(self.params):
@@ -271,6 +283,11 @@ class CompiledGraph:
     def __repr__(self):
         return (f"<CompiledGraph: {len(self.inputs)} inputs, {len(self.params)} parameters, "
                 f"{len(self._forward_lines)} operations>")
+
+
+def _check_list(p):
+    if not isinstance(p, list):
+        raise TypeError(f"the parameters must be a list, updated in place, got {type(p).__name__}")
 
 
 def compile(output, inputs=(), params=(), *, input_grads=False):  # noqa: A001 (engine.compile)

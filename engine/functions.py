@@ -12,7 +12,7 @@ def _function(name):
 
     def apply(x):
         if x.__class__ is not Value:
-            x = Value(x, CONST)  # raises a clear TypeError for anything that is not a number
+            x = Value(x, None, CONST)  # raises a clear TypeError for anything that is not a number
         return method(x)
 
     apply.__name__ = apply.__qualname__ = name

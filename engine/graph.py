@@ -3,12 +3,18 @@
 import math
 
 
+def _check_root(root, who):
+    if not hasattr(root, "_a") or not hasattr(root, "grad"):
+        raise TypeError(f"{who} takes a Value (the output of a graph), got {type(root).__name__}")
+
+
 def topological_order(root):
     """All nodes of the graph under ``root``, each after all of its inputs (``root`` last).
 
     An explicit stack replaces recursion, so the depth of the graph is unlimited. A node is pushed
     twice: the first pop expands its inputs, the second (when it is already ``seen``) emits it.
     """
+    _check_root(root, "topological_order")
     order = []
     emit = order.append
     seen = set()
@@ -115,6 +121,7 @@ def local_derivatives(node):
     """d(node)/d(input) for each input of ``node``, in ``node.inputs`` order, from the operation
     table (``None`` for a constant of the operation, such as n in x ** n; ``()`` for a leaf)."""
     from .codegen import PARTIALS
+    _check_root(node, "local_derivatives")
     if node._a is None:
         return ()
     return PARTIALS[node._op](node)

@@ -49,7 +49,7 @@ def divide(a, b):
 
 def power(a, b):
     """a ** b for the forward pass: real-valued or an error that says why not."""
-    if a < 0.0 and b != math.floor(b) and math.isfinite(b):
+    if a < 0.0 and math.isfinite(b) and b != math.floor(b):
         raise DomainError(f"power: a negative base with a fractional exponent has no real value: "
                           f"{a!r} ** {b!r}")
     if a == 0.0 and b < 0.0:
@@ -64,12 +64,18 @@ def power_d(a, b):
     """a ** b inside a derivative: IEEE values (inf, nan) instead of errors, e.g. d/dx x**0.5 at 0."""
     if a == 0.0 and b < 0.0:
         return math.inf
-    if a < 0.0 and b != math.floor(b):
+    if a < 0.0 and (not math.isfinite(b) or b != math.floor(b)):
         return math.nan
     try:
         return math.pow(a, b)
     except OverflowError:
         return math.inf if (a > 0.0 or b % 2.0 == 0.0) else -math.inf
+
+
+def pow_da(a, b):
+    """d(a ** b)/da = b a**(b-1); exactly 0 for b == 0, where a**0 = 1 is constant (even at a = 0,
+    where b a**(b-1) would be 0 * inf)."""
+    return 0.0 if b == 0.0 else b * power_d(a, b - 1.0)
 
 
 def pow_db(a, out):
@@ -87,10 +93,10 @@ def pow_db(a, out):
 # saving a Python call per node; the functions below are built from the same text, so an inlined
 # use and a call compute the same bits.
 #   sigmoid: 1 / (1 + e^-a) for a >= 0, e^a / (1 + e^a) for a < 0: the exponent is never positive
-#   relu:    max(a, 0);   step: relu's derivative, 0 at a = 0 (the convention of PyTorch)
+#   relu:    max(a, 0), NaN for NaN;   step: relu's derivative, 0 at a = 0 (PyTorch's convention)
 INLINE = {
     "sigmoid": "(1.0 / (1.0 + _exp(-{0})) if {0} >= 0.0 else (_e := _exp({0})) / (1.0 + _e))",
-    "relu": "({0} if {0} > 0.0 else 0.0)",
+    "relu": "({0} if not {0} <= 0.0 else 0.0)",  # "not <=" lets a NaN through, as PyTorch does
     "step": "(1.0 if {0} > 0.0 else 0.0)",
     "tanh": "_tanh({0})",  # bounded by construction: tanh(+-1000) = +-1 exactly
 }
@@ -116,7 +122,8 @@ def softplus(a):
 
 
 SCALAR = {name: globals()[name] for name in (
-    "exp", "log", "divide", "power", "power_d", "pow_db", "tanh", "sigmoid", "softplus", "relu", "step")}
+    "exp", "log", "divide", "power", "power_d", "pow_da", "pow_db", "tanh", "sigmoid", "softplus", "relu",
+    "step")}
 SCALAR.update(INLINE_NAMES)
 
 
@@ -141,9 +148,10 @@ def log_array(a):
 
 
 def divide_array(a, b):
-    bad = np.asarray(b) == 0.0
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    bad = b == 0.0
     if np.any(bad):
-        x, y = _first_bad(bad, np.broadcast_to(a, np.shape(bad)), b)
+        x, y = _first_bad(bad, a, b)
         raise ZeroDivisionError(f"division by zero: {float(x)!r} / {float(y)!r}")
     return a / b
 
@@ -169,6 +177,12 @@ def power_d_array(a, b):
         return np.power(np.asarray(a, dtype=float), b)
 
 
+def pow_da_array(a, b):
+    b = np.asarray(b, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.where(b == 0.0, 0.0, b * power_d_array(a, b - 1.0))
+
+
 def pow_db_array(a, out):
     a = np.asarray(a, dtype=float)
     with np.errstate(all="ignore"):
@@ -191,7 +205,7 @@ def softplus_array(a):
 
 
 def relu_array(a):
-    return np.where(np.asarray(a) > 0.0, a, 0.0)
+    return np.where(np.asarray(a) <= 0.0, 0.0, a)  # NaN stays NaN, as in the scalar relu
 
 
 def step_array(a):
@@ -200,7 +214,7 @@ def step_array(a):
 
 ARRAY = {
     "exp": exp_array, "log": log_array, "divide": divide_array, "power": power_array,
-    "power_d": power_d_array, "pow_db": pow_db_array, "tanh": np.tanh, "sigmoid": sigmoid_array,
+    "power_d": power_d_array, "pow_da": pow_da_array, "pow_db": pow_db_array, "tanh": np.tanh, "sigmoid": sigmoid_array,
     "softplus": softplus_array, "relu": relu_array, "step": step_array,
 }
 assert ARRAY.keys() == SCALAR.keys() - INLINE_NAMES.keys()

@@ -48,7 +48,7 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
 
-    def __init__(self, data, _op=None, _a=None, _b=None, label=None):
+    def __init__(self, data, label=None, _op=None, _a=None, _b=None):
         if data.__class__ is not float:
             data = _to_float(data)
         self.data = data
@@ -116,8 +116,12 @@ class Value:
         graph is NaN or infinite, raise ``NonFiniteError`` naming the first node where it
         appeared (its label, operation and inputs; see ``engine.first_nonfinite``).
         """
+        if gradient.__class__ is not float:
+            if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+                raise TypeError(f"backward(gradient=...) takes a real number, got {_describe(gradient)}")
+            gradient = float(gradient)
         order = backward_order(self)  # also resets every grad of the graph to -0.0
-        self.grad = float(gradient) if gradient.__class__ is not float else gradient
+        self.grad = gradient
         backprop = _BACKPROP
         for v in reversed(order):
             backprop[v._op](v)
@@ -131,7 +135,7 @@ def lift(x, symbol, partner):
     """Turn the plain-number operand of a binary operation into a constant leaf."""
     if x.__class__ is float or x.__class__ is int or (
             isinstance(x, numbers.Real) and not isinstance(x, Value)):
-        return Value(float(x), CONST)
+        return Value(float(x), None, CONST)
     if isinstance(x, np.ndarray):
         return NotImplemented  # let NumPy apply the operation element by element
     raise TypeError(f"unsupported operand for {symbol}: Value and {_describe(x)}; "

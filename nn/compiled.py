@@ -47,6 +47,13 @@ class CompiledLoss:
             self._graphs[m] = compile(cost, leaves, self.params)
         return self._graphs[m]
 
+    def fused_sgd(self, optimizer):
+        """True when the optimizer's step is exactly p ← p − lr ∇C on all of the model's parameters,
+        in their order: the update that the generated ``sgd_step`` performs."""
+        return (type(optimizer) is SGD and optimizer.momentum == 0.0 and optimizer.weight_decay == 0.0
+                and len(optimizer.params) == len(self.params)
+                and all(a is b for a, b in zip(optimizer.params, self.params)))
+
     def batch_row(self, indices):
         row = ()
         for k in indices:
@@ -56,7 +63,7 @@ class CompiledLoss:
     def step(self, indices, optimizer, p):
         """One optimizer step on the samples ``indices``; ``p`` holds the parameters' numbers."""
         graph = self._graphs.get(len(indices)) or self.graph_for(len(indices))
-        if type(optimizer) is SGD and optimizer.momentum == 0.0 and optimizer.weight_decay == 0.0:
+        if self.fused_sgd(optimizer):
             return graph.sgd_step(self.batch_row(indices), p, optimizer.lr)
         # any other optimizer: compiled gradient, then the optimizer's own update on the Values
         value, grads = graph.gradient(self.batch_row(indices), p)

@@ -59,7 +59,9 @@ def _numbers(target, n, what="targets", pred_what="predictions"):
 def total(terms):
     """t_1 + t_2 + ... + t_n as a chain of additions (left to right)."""
     it = iter(terms)
-    acc = next(it)
+    acc = next(it, None)
+    if acc is None:
+        raise ValueError("nothing to add up: give at least one prediction")
     for t in it:
         acc = acc + t
     return acc

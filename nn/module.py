@@ -179,7 +179,7 @@ class Layer(Module):
         if x.__class__ is not list or len(x) != self.nin:
             _check_input(x, self.nin, f"layer {self.number}")
         try:  # numbers become shared input leaves, as in MLP.__call__
-            x = [v if v.__class__ is Value else Value(v, None, None, None, label)
+            x = [v if v.__class__ is Value else Value(v, label)
                  for v, label in zip(x, self._input_labels)]
         except TypeError:
             _check_input(x, self.nin, f"layer {self.number}")
@@ -283,7 +283,7 @@ class MLP(Module):
             # Plain numbers become input leaves x_k once, shared by all neurons of layer 2 (the
             # engine would otherwise make one constant per neuron): a smaller graph that draws
             # like the paper's network. Values given by the caller are used as they are.
-            a = [v if v.__class__ is Value else Value(v, None, None, None, label)
+            a = [v if v.__class__ is Value else Value(v, label)
                  for v, label in zip(x, self._input_labels)]
             for layer in self.layers:
                 a = [n(a) for n in layer.neurons]

@@ -69,14 +69,20 @@ SCHEMES = ("approach1", "approach2", "full")
 _ALIASES = {"epochs": "approach1", "minibatch": "approach2", "full_batch": "full", "batch": "full"}
 
 
+def canonical(name):
+    """The scheme's own name ("approach1", "approach2" or "full") for ``name`` or an alias."""
+    key = _ALIASES.get(name, name) if isinstance(name, str) else None
+    if key not in SCHEMES:
+        raise ValueError(f"unknown sampling scheme {name!r}: use one of {', '.join(map(repr, SCHEMES))}")
+    return key
+
+
 def schedule(name, n, m=1, rng=None):
     """The scheme called ``name`` ("approach1", "approach2" or "full") for n samples and batch
     size m (ignored by "full"); ``rng`` a Generator or an int seed."""
-    key = _ALIASES.get(name, name) if isinstance(name, str) else None
+    key = canonical(name)
     if key == "approach1":
         return approach1(n, rng, m=m)
     if key == "approach2":
         return approach2(n, m, rng)
-    if key == "full":
-        return full_batch(n)
-    raise ValueError(f"unknown sampling scheme {name!r}: use one of {', '.join(map(repr, SCHEMES))}")
+    return full_batch(n)

@@ -258,11 +258,32 @@ def _build(arch, path):
     raise ValueError(f"cannot load {path}: unknown module type {kind!r} (expected MLP, Layer or Neuron)")
 
 
+def _parameter_count(arch):
+    """How many parameters the architecture has, or None if it is malformed (``_build`` says why)."""
+    try:
+        if arch.get("type") == "MLP":
+            sizes = [arch["nin"], *arch["nouts"]]
+            return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        if arch.get("type") == "Layer":
+            return (arch["nin"] + 1) * arch["nout"]
+        if arch.get("type") == "Neuron":
+            return arch["nin"] + 1
+    except (KeyError, TypeError):
+        pass
+    return None
+
+
 def load(path):
     """A new module (MLP, Layer or Neuron) built from the architecture stored at ``path``, with
     its saved parameters."""
     doc = read(path)
     path = os.fspath(path)
+    count = _parameter_count(doc["architecture"])
+    if isinstance(count, int) and count > 10_000 and count != len(doc["parameters"]):
+        # checked before building, so that a damaged architecture cannot make us build a huge
+        # network only to refuse it; small ones are built and their parameter names compared
+        raise ValueError(f"cannot load {path}: its architecture has {count} parameters but the file "
+                         f"stores {len(doc['parameters'])}")
     module = _build(doc["architecture"], path)
     for p, number in _checked_values(module, doc, path):
         p.data = number

@@ -20,8 +20,8 @@ import numpy as np
 from . import losses
 from .initializers import generator
 from .module import MLP, Layer, Neuron
-from .optim import SGD
-from .sampling import schedule
+from .optim import SGD, Optimizer
+from .sampling import canonical, schedule
 from .checks import integer
 
 # Per-sample losses by name: loss(output, target) -> Value. The recorded cost is their mean over
@@ -162,7 +162,8 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
     * ``compiled``: record the step's graph once and run it as generated code (``nn.compiled``):
       the same parameters and costs bit for bit, tens of times faster. The parameters' ``.grad``
       are then not filled in (no Value graph is built), and the model must be an MLP, Layer or
-      Neuron whose graph has the same shape for every sample (true of every named loss).
+      Neuron whose graph has the same shape for every sample (true of every named loss but
+      "hinge" and "softmax_ce", which are refused).
     """
     inputs, targets = prepare_data(model, X, Y)
     loss_fn = resolve_loss(loss)
@@ -171,6 +172,10 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
     batch_size = integer(batch_size, "batch_size", 1)
     if optimizer is None:
         optimizer = SGD(model, lr)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an optimizer object such as nn.SGD(model, lr=0.1) or "
+                        f"nn.Adam(model), got {type(optimizer).__name__} {optimizer!r}")
+    scheme = canonical(scheme)
     batches = schedule(scheme, len(inputs), batch_size, rng=generator(seed))
     zero_first = not (isinstance(loss, str) and isinstance(model, (MLP, Layer, Neuron)))
 
@@ -178,6 +183,10 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
                       scheme=scheme, seed=seed)
     if compiled and check_finite:
         raise ValueError("check_finite needs the eager engine: use compiled=False")
+    if compiled and loss in ("hinge", "softmax_ce"):
+        raise ValueError(f"compiled=True cannot record the {loss!r} loss once for all samples: its "
+                         f"graph depends on the target values (a label's sign, a class index, a max "
+                         f"shift); use compiled=False")
     if compiled:
         return _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_size,
                                steps, batches, record_every, progress, history)
@@ -211,11 +220,10 @@ def _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_si
     """``train``'s loop over compiled code (see ``nn.compiled``): same schedule, same numbers."""
     from .compiled import CompiledLoss
 
-    m = len(inputs) if scheme in ("full", "full_batch") else batch_size
+    m = len(inputs) if scheme == "full" else batch_size
     runner = CompiledLoss(model, loss_fn, inputs, targets, m)
     p = [v.data for v in runner.params]
-    plain_sgd = (type(optimizer) is SGD and optimizer.momentum == 0.0
-                 and optimizer.weight_decay == 0.0 and m == 1)
+    plain_sgd = runner.fused_sgd(optimizer) and m == 1
     bar = _progress_bar(progress, steps)
     start = time.perf_counter()
     try:

@@ -68,7 +68,7 @@ def test_labels_never_reach_generated_code():
 def test_data_dependent_operations_are_refused():
     fake = Op("where", "?", ("a",), "a", ("1.0",), data_dependent_graph=True)
     x = Value(1.0)
-    node = Value(1.0, fake, x)
+    node = Value(1.0, None, fake, x)
     with pytest.raises(CompileError, match="chooses its graph from the data"):
         compile(node, [x], [])
 
@@ -187,3 +187,19 @@ def test_source_reads_like_back_propagation():
     for i in range(len(params)):
         assert f"p{i} - eta * gp{i}" in src
     assert "<CompiledGraph: 4 inputs, 23 parameters" in repr(cg)
+
+
+def test_a_non_leaf_cannot_be_an_input_or_parameter():
+    x, w = Value(2.0), Value(3.0)
+    h = w * x
+    with pytest.raises(CompileError, match="must be a leaf Value"):
+        compile(h.tanh(), [h], [w])
+
+
+def test_a_long_affine_compiles_in_chunks_with_the_same_bits():
+    ws = [Value(1.0 + i * 1e-3) for i in range(5000)]
+    xs = [Value(0.5 - i * 1e-4) for i in range(5000)]
+    z = affine(ws, xs, 0.1).tanh()
+    z.backward()
+    value, grads = compile(z, xs, ws).gradient([x.data for x in xs])
+    assert bits(value) == bits(z.data) and same_bits(grads, [w.grad for w in ws])

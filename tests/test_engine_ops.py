@@ -157,3 +157,12 @@ def test_affine_matches_mul_add_chain_exactly():
 def test_numerical_gradient_of_a_known_function():
     g = numerical_gradient(lambda a, b: a * a * b, [3.0, 2.0])
     assert g == pytest.approx([12.0, 9.0], rel=1e-9)
+
+
+def test_special_values_follow_ieee_and_pytorch():
+    assert math.isnan(Value(math.nan).relu().data)  # NaN is not hidden by relu
+    x = Value(0.0)
+    (x ** 0).backward()
+    assert x.grad == 0.0  # d/dx x^0 = 0, also at 0 (not 0 * inf)
+    assert (Value(-2.0) ** math.inf).data == math.inf
+    assert math.isnan((Value(-2.0) ** math.nan).data)

@@ -39,3 +39,24 @@ def test_compiled_training_on_a_scalar_target_loss():
     for net, compiled in zip(nets, (False, True)):
         nn.train(net, X, y, loss="mse", scheme="full", steps=200, lr=0.2, compiled=compiled)
     assert [p.data for p in nets[0].parameters()] == [p.data for p in nets[1].parameters()]
+
+
+def test_compiled_training_with_an_alias_scheme_and_a_partial_optimizer():
+    X, Y = nn.higham_data()
+    for scheme in ("batch", "epochs"):
+        nets = [_net(), _net()]
+        for net, compiled in zip(nets, (False, True)):
+            nn.train(net, X, Y, scheme=scheme, steps=200, compiled=compiled)
+        assert [p.data for p in nets[0].parameters()] == [p.data for p in nets[1].parameters()]
+    nets = [_net(), _net()]
+    for net, compiled in zip(nets, (False, True)):  # the optimizer owns the last layer only
+        nn.train(net, X, Y, optimizer=nn.SGD(net.layers[-1], lr=0.5), steps=200, compiled=compiled)
+    assert [p.data for p in nets[0].parameters()] == [p.data for p in nets[1].parameters()]
+    assert [p.data for p in nets[1].layers[0].parameters()] == [p.data for p in _net().layers[0].parameters()]
+
+
+@pytest.mark.parametrize("loss", ["hinge", "softmax_ce"])
+def test_compiled_training_refuses_losses_whose_graph_depends_on_the_targets(loss):
+    X, y = nn.xor_data()
+    with pytest.raises(ValueError, match="cannot record"):
+        nn.train(nn.MLP(2, [2, 1], rng=0), X, 2 * y - 1, loss=loss, steps=1, compiled=True)

@@ -180,3 +180,14 @@ def test_invalid_architecture_in_file(tmp_path):
 def test_no_pickle_or_eval_in_the_saving_module():
     source = open(nn.saving.__file__).read()
     assert "pickle" not in source.replace("no pickle", "") and "eval(" not in source
+
+
+def test_a_huge_claimed_architecture_is_refused_before_it_is_built(tmp_path):
+    path = tmp_path / "net.json"
+    save(MLP(2, [2, 3, 2], activation="sigmoid", output_activation="sigmoid", rng=0), path)
+    doc = json.loads(path.read_text())
+    doc["architecture"]["nin"] = 3000
+    doc["architecture"]["nouts"] = [3000, 2]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="has 9009002 parameters but the file stores 23"):
+        load(path)  # refused from the counts: building 9 million Values first would take a minute
