@@ -12,7 +12,7 @@ import os
 import time
 
 
-def _argument_type(convert, accept, expected):
+def argument_type(convert, accept, expected):
     """An argparse ``type=``: ``convert(text)``, then ``accept(value)``, else a usage error
     saying what was expected and what was given."""
     def parse(text):
@@ -27,10 +27,21 @@ def _argument_type(convert, accept, expected):
     return parse
 
 
-positive_int = _argument_type(int, lambda v: v >= 1, "a positive integer")
-nonnegative_int = _argument_type(int, lambda v: v >= 0, "a non-negative integer")  # seeds
-positive_float = _argument_type(float, lambda v: v > 0 and math.isfinite(v), "a positive finite number")
-finite_float = _argument_type(float, math.isfinite, "a finite number")  # coordinates
+def whole_number(text):
+    """An integer written as ``1000000``, ``1_000_000`` or ``1e6``."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)  # a ValueError here is the caller's usage error
+        if not value.is_integer():
+            raise ValueError(text) from None
+        return int(value)
+
+
+positive_int = argument_type(whole_number, lambda v: v >= 1, "a positive integer")
+nonnegative_int = argument_type(whole_number, lambda v: v >= 0, "a non-negative integer")  # seeds
+positive_float = argument_type(float, lambda v: v > 0 and math.isfinite(v), "a positive finite number")
+finite_float = argument_type(float, math.isfinite, "a finite number")  # coordinates
 
 
 def make_parser(name, description):
@@ -47,14 +58,15 @@ def make_parser(name, description):
 
 def check_out_dir(parser, args):
     """Create ``args.out`` now, so that an unusable directory is a usage error before any work."""
-    if args.no_plots:
+    if getattr(args, "no_plots", False):
         return
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        parser.error(f"--out {args.out!r} exists and is not a directory")
+    out = os.fspath(args.out)
+    if os.path.exists(out) and not os.path.isdir(out):
+        parser.error(f"--out {out!r} exists and is not a directory")
     try:
-        os.makedirs(args.out, exist_ok=True)
+        os.makedirs(out, exist_ok=True)
     except OSError as err:
-        parser.error(f"--out {args.out!r}: cannot create the directory ({err.strerror})")
+        parser.error(f"--out {out!r}: cannot create the directory ({err.strerror})")
 
 
 def reporter(quiet):

@@ -294,7 +294,7 @@ def test_cli_least_squares_only(tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ["boundary.png", "boundary.svg", "data.png", "data.svg"]
 
 
-@pytest.mark.parametrize("argv", [["--iterations", "-5"], ["--iterations", "0"], ["--iterations", "1e3"],
+@pytest.mark.parametrize("argv", [["--iterations", "-5"], ["--iterations", "0"], ["--iterations", "2.5"],
                                   ["--eta", "abc"], ["--eta", "-0.1"], ["--eta", "nan"], ["--method", "foo"],
                                   ["--seed", "x"], ["--bogus"], ["--iterations", "100000001"]])
 def test_cli_bad_options_are_usage_errors(argv, capsys):

@@ -121,7 +121,7 @@ def test_cli_no_plots_quiet(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--budget", "9"], "--budget must be at least 10"),
-    (["--budget", "1e4"], "expected a positive integer"),
+    (["--budget", "2.5"], "expected a positive integer"),
     (["--lr", "0"], "expected a positive"),
     (["--adam-lr", "inf"], "expected a positive finite number"),
     (["--record-every", "-1"], "expected a positive integer"),

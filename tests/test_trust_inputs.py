@@ -146,6 +146,8 @@ CLI_CASES = [
     ("demos.xor", ["--seeds", "0"]),
     ("demos.xor", ["--seeds", "abc"]),
     ("demos.backprop", ["--example", "foo"]),
+    ("demos.backprop", ["--precision", "0"]),
+    ("demos.backprop", ["--precision", "-3"]),
     ("demos.landscape", ["--seed", "x"]),
     ("demos.sgd", ["--bogus"]),
     ("demos.regularisation", ["--seed", "1.5"]),
@@ -185,3 +187,10 @@ def test_anomaly_mode_names_the_first_non_finite_node_when_training_blows_up():
     net2 = MLP(2, [8, 8, 2], activation="relu", init="normal", rng=0)
     h = train(net2, X, Y, lr=50.0, steps=500, scheme="full", progress=False)
     assert not np.isfinite(h.costs[-1])
+
+
+def test_whole_numbers_may_be_written_in_scientific_notation():
+    from demos._common import positive_int
+    assert positive_int("1e6") == 1_000_000 and positive_int("1_000") == 1000
+    with pytest.raises(Exception, match="expected a positive integer"):
+        positive_int("2.5")

@@ -17,6 +17,8 @@ from pathlib import Path
 from engine import backward_frames, backward_table, draw_graph, draw_network, write_frames, write_stepper_html
 from engine.draw import GraphvizNotInstalled
 
+from demos._common import argument_type, check_out_dir
+
 from .examples import EXAMPLES, build
 
 DEFAULT_OUT = Path("demos/figures/backprop")
@@ -49,15 +51,19 @@ def run(name, out, precision=4, quiet=False):
     return written
 
 
+_digits = argument_type(int, lambda v: 1 <= v <= 17, "a whole number of digits from 1 to 17")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.backprop", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example", choices=EXAMPLES + ("all",), default="all",
                         help="which graph (default: all three)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument("--precision", type=int, default=4, help="significant digits shown (default 4)")
+    parser.add_argument("--precision", type=_digits, default=4, help="significant digits shown, 1 to 17 (default 4)")
     parser.add_argument("--quiet", action="store_true", help="print only the closing summary")
     args = parser.parse_args(argv)
+    check_out_dir(parser, args)
     names = EXAMPLES if args.example == "all" else (args.example,)
     start = time.perf_counter()
     try:

@@ -20,7 +20,8 @@ import numpy as np
 
 
 def _sigma(z):
-    return 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):  # e^-z = inf for z < -709 gives σ = 0 exactly: the limit
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def _layers(arrays):

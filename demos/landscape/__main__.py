@@ -29,8 +29,10 @@ def main(argv=None):
 
     with Stopwatch() as clock:
         result = run(args.seed, args.samples, args.grid, args.steps, args.lr, tuple(args.start))
-    for line in summary(result):  # the findings: printed even with --quiet
-        print(line)
+    lines = summary(result)
+    for line in lines[:-1]:
+        say(line)
+    print(lines[-1])  # the conclusion: printed even with --quiet
     say(f"computed in {clock.seconds:.1f} s")
     if not args.no_plots:
         for path in plot(result, args.out):

@@ -230,8 +230,8 @@ def plot_cost_surface(slices, out):
         # rasterized: the filled contours go into the SVG as an image (a megabyte of paths otherwise)
         filled = ax.contourf(alphas, betas, np.sqrt(J), levels=30, cmap="viridis", rasterized=True)
         lines = ax.contour(alphas, betas, J, levels=levels, colors="white", linewidths=0.6)
-        ax.clabel(lines, fmt=lambda v: f"{v:.3g}", fontsize=7)
-        fig.colorbar(filled, ax=ax, label="√J")
+        ax.clabel(lines, fmt=lambda v: f"J={v:.3g}", fontsize=7)  # lines in J, colours in √J
+        fig.colorbar(filled, ax=ax, label="colour: √J (white lines: levels of J)")
         ax.plot([0], [0], marker="*", markersize=14, color="red", markeredgecolor="black",
                 label="book's solution, J = 0")
         ax.set_xlabel(f"α along {name1}")
