@@ -2,18 +2,20 @@
 
 Every row starts from the same 23 weights (0.5 N(0,1), seeded), follows the same sequence of sample
 indices, and must reach the same parameters (checked: the largest difference from the hand-written
-row is printed). Times are medians over repetitions of the whole run; each row's ratio is against
-micrograd.
+row is printed). The rows are timed in turn, round robin, and each time is the median over the
+repetitions; each row's ratio is against micrograd and against the hand-written straight line.
 
     python -m benchmarks.higham_step [--steps 20000] [--repeats 5]
 """
 
 import argparse
+import statistics
+import time
 
 import numpy as np
 
 from . import reference_steps as ref
-from .common import ETA, X, Y, flat_parameters, higham_cost, initial_arrays, machine, median_time
+from .common import ETA, X, Y, flat_parameters, higham_cost, initial_arrays, machine
 from .common import sample_sequence, table
 
 
@@ -82,21 +84,25 @@ def main(argv=None):
     ks = sample_sequence(args.steps)
     rows = [EngineEager, EngineCompiled, EngineCompiledLoop, ref.Micrograd, ref.Torch,
             ref.NumpyNetbp, ref.StraightLine]
-    results = {}
+    available = []
     for cls in rows:
         try:
             cls(flat)
+            available.append(cls)
         except ImportError as e:
             print(f"left out: {cls.name} ({e.name} not installed)")
-            continue
-        final = {}
-
-        def run():
-            m = cls(flat)
-            m.steps(ks)
-            final["p"] = m.parameters()
-        seconds = median_time(run, args.repeats)
-        results[cls] = (seconds / args.steps * 1e6, final["p"])
+    # Round robin: every repetition times every row once, so a slow spell of the (shared) machine
+    # falls on all rows alike; each row's time is the median over the repetitions.
+    times = {cls: [] for cls in available}
+    final = {}
+    for _ in range(args.repeats):
+        for cls in available:
+            model = cls(flat)
+            start = time.perf_counter()
+            model.steps(ks)
+            times[cls].append(time.perf_counter() - start)
+            final[cls] = model.parameters()
+    results = {cls: (statistics.median(times[cls]) / args.steps * 1e6, final[cls]) for cls in available}
 
     reference = np.array(results[ref.StraightLine][1])
     micro = results.get(ref.Micrograd, (None,))[0]
