@@ -29,7 +29,7 @@ def _parse(argv):
     parser.add_argument("--method", choices=METHODS, default="both",
                         help="stochastic gradient, least squares or both (default: both)")
     parser.add_argument("--eager", action="store_true",
-                        help="train with the eager engine (a Value graph per step; 10 to 15 times "
+                        help="train with the eager engine (a Value graph per step; 10 to 20 times "
                              "slower) instead of the compiled graph; same numbers bit for bit")
     args = parser.parse_args(argv)
     if args.iterations > training.MAX_ITERATIONS:

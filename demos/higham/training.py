@@ -8,7 +8,7 @@ engines run the same steps:
 * compiled (default): the per-sample cost graph recorded once and compiled by ``engine.compile``;
   ``CompiledGraph.sgd_run`` loops over a chunk of indices in generated code;
 * eager (``--eager``): a fresh Value graph per step through ``nn.MLP``, ``backward()`` and
-  ``nn.optim.SGD``: the engine as a user first meets it, ten to fifteen times slower.
+  ``nn.optim.SGD``: the engine as a user first meets it, ten to twenty times slower.
 
 Both do the same floating-point operations in the same order, so they end at the same parameters
 bit for bit. After every chunk of ``record_every`` steps the full-data Cost (eq. 2.4) is recorded,
