@@ -178,8 +178,12 @@ def eager_variadic(op):
     params = ", ".join(f"{x}s" for x in group)
     loop_vars = ", ".join(group)
     lines = [f"def {op.name}({params}, {head}=0.0):",
-             f"    if {' or '.join(f'len({x}s) != len({group[0]}s)' for x in group[1:])}:",
+             "    try:",
+             f"        if {' or '.join(f'len({x}s) != len({group[0]}s)' for x in group[1:])}:",
+             f"            length_error({params})",
+             "    except TypeError:  # something without a length: say what was given",
              f"        length_error({params})",
+             "        raise",
              f"    if {head}.__class__ is not Value:",
              f"        {head} = lift_or_fail({head}, {op.name!r})",
              f"    acc = {substitute(init, {head: head + '.data'})}",

@@ -177,6 +177,9 @@ def _pos(self):
 
 
 def _length_error(w, x):
+    for what, seq in (("weights", w), ("inputs", x)):
+        if not hasattr(seq, "__len__") or isinstance(seq, (str, bytes, Value)):
+            raise TypeError(f"affine: the {what} must be a list of Values or numbers, got {_describe(seq)}")
     raise ValueError(f"affine: {len(w)} weights for {len(x)} inputs; they must match")
 
 

@@ -74,7 +74,9 @@ class SGD(Optimizer):
         self.momentum = _number(momentum, "momentum")
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.dampening = _number(dampening, "dampening", high=1.0)
-        self.nesterov = bool(nesterov)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {nesterov!r}")
+        self.nesterov = nesterov
         if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         self.buffers = None  # momentum buffers, made at the first step

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 
 from .activations import NAMES
 from .module import MLP, Layer, Module, Neuron
@@ -85,10 +86,13 @@ def save(module, path):
     """Write ``module``'s architecture and parameters to ``path`` as JSON, atomically."""
     doc = document(module)  # every check happens before the disk is touched
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    if not path or os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {path!r}: give a file name, not a directory")
+    target = os.path.realpath(path)  # through a symbolic link: replace the file it points to
+    directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot save to {path}: the directory {directory} does not exist")
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    temp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never clobber anything; mode 0o666 minus the umask: the permissions of a normal file
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -97,7 +101,9 @@ def save(module, path):
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp, path)
+        if os.path.exists(target):
+            shutil.copymode(target, temp)  # a private (0600) file stays private
+        os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

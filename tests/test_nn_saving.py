@@ -191,3 +191,17 @@ def test_a_huge_claimed_architecture_is_refused_before_it_is_built(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="has 9009002 parameters but the file stores 23"):
         load(path)  # refused from the counts: building 9 million Values first would take a minute
+
+
+def test_save_keeps_a_private_file_private_and_writes_through_a_link(tmp_path):
+    real = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    net = MLP(2, [2, 1], rng=0)
+    save(net, real)
+    os.chmod(real, 0o600)
+    link.symlink_to(real)
+    save(MLP(2, [2, 1], rng=1), link)
+    assert link.is_symlink() and (real.stat().st_mode & 0o777) == 0o600
+    assert [p.data for p in load(real).parameters()] == [p.data for p in MLP(2, [2, 1], rng=1).parameters()]
+    with pytest.raises(IsADirectoryError, match="give a file name"):
+        save(net, tmp_path)

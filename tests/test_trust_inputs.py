@@ -39,6 +39,7 @@ CASES = [
     ("negative base, fractional exponent", lambda: Value(-8.0) ** 0.5, DomainError, r"-8.0 \*\* 0.5"),
     ("division by zero", lambda: Value(1.0) / 0, ZeroDivisionError, r"1.0 / 0.0"),
     ("affine lengths differ", lambda: affine([Value(1.0)], [1.0, 2.0]), ValueError, r"1 weights for 2 inputs"),
+    ("affine of a number", lambda: affine(3, [1.0]), TypeError, r"weights must be a list .* got int 3"),
     # modules
     ("MLP input of the wrong size", lambda: MLP(2, [3, 1], rng=0)([1.0, 2.0, 3.0]), ValueError,
      r"expects 2 inputs, got 3"),
@@ -69,6 +70,9 @@ CASES = [
     ("empty parameter list", lambda: SGD([], lr=0.1), ValueError, r"no parameters"),
     ("Adam beta out of range", lambda: Adam(MLP(2, [2]), betas=(1.5, 0.9)), ValueError, r"beta1 must lie in"),
     ("Nesterov without momentum", lambda: SGD(MLP(2, [2]), lr=0.1, nesterov=True), ValueError, r"Nesterov"),
+    ("Nesterov given as a string", lambda: SGD(MLP(2, [2]), lr=0.1, momentum=0.9, nesterov="no"), TypeError,
+     r"nesterov must be True or False"),
+    ("save to a directory", lambda: save(MLP(2, [2]), "."), IsADirectoryError, r"give a file name"),
     # training
     ("data of the wrong width", lambda: train(MLP(2, [2]), [[1, 2, 3]], [[1, 0]]), ValueError,
      r"takes 2 inputs but X has shape \(1, 3\)"),
