@@ -106,11 +106,12 @@ def _steps(root, gradient, order, apply):
         yield BackwardStep(number, node, g, tuple(contributions))
 
 
-def final_grads(root, gradient=1.0):
-    """{node: gradient} for every node of the graph, computed by the steps (nothing is modified)."""
+def final_grads(root, gradient=1.0, steps=None):
+    """{node: gradient} for every node of the graph, computed by the steps (nothing is modified);
+    ``steps``, the list of ``backward_steps(root, gradient)`` if already made, saves a second pass."""
     gradient = _check_root(root, gradient)
     grads = {root: gradient}
-    for step in backward_steps(root, gradient):
+    for step in backward_steps(root, gradient) if steps is None else steps:
         for c in step.contributions:
             grads[c.input] = c.grad_after
     return grads
@@ -249,7 +250,7 @@ def backward_table(root, gradient=1.0, *, precision=4, annotate=None, leaves=Tru
                       format_number(gradient, precision), "", "", "", "", ""] + ([""] if has_notes else []))
     text = _columns(header, lines, numeric={0, 3, 4, 6, 7, 8, 9})
     if leaves:
-        grads = final_grads(root, gradient)
+        grads = final_grads(root, gradient, steps)
         leaf_lines = [[printable(names[v]), node_kind(v, root, params), format_number(v.data, precision),
                        format_number(grads[v], precision)]
                       for v in topological_order(root) if v.is_leaf and not v.is_constant]
