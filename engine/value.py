@@ -53,6 +53,8 @@ class Value:
             data = _to_float(data)
         self.data = data
         self.grad = 0.0
+        if label is not None and label.__class__ is not str:
+            _label_error(label)
         self.label = label
         self._op = _op
         self._a = _a
@@ -129,6 +131,13 @@ class Value:
             report = first_nonfinite(self)
             if report is not None:
                 raise NonFiniteError(report)
+
+
+def _label_error(label):
+    if isinstance(label, (tuple, list, set)):  # micrograd's Value(data, _children, _op)
+        raise TypeError("Value(data, label) takes a label as its second argument; the inputs of a node "
+                        "are recorded by the operations, not passed in (micrograd's _children)")
+    raise TypeError(f"a label must be a string, got {_describe(label)}")
 
 
 def lift(x, symbol, partner):

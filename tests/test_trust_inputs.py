@@ -31,6 +31,8 @@ CASES = [
     ("Value of a string", lambda: Value("abc"), TypeError, r"takes a real number .*got str 'abc'"),
     ("Value of None", lambda: Value(None), TypeError, r"got NoneType None"),
     ("Value of a list", lambda: Value([1.0]), TypeError, r"got list \[1.0\]"),
+    ("micrograd's private arguments", lambda: Value(2.0, (), "+"), TypeError, r"label as its second argument"),
+    ("a label that is not a string", lambda: Value(2.0, 5), TypeError, r"label must be a string, got int 5"),
     ("Value plus a string", lambda: Value(1.0) + "x", TypeError, r"unsupported operand for \+: Value and str"),
     ("Value times a list", lambda: Value(1.0) * [1], TypeError, r"Value and list \[1\]"),
     ("log of a negative number", lambda: Value(-1.0).log(), DomainError, r"log: .* > 0, got -1.0"),
