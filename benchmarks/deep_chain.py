@@ -25,33 +25,36 @@ def rss_bytes():
         return int(f.read().split()[1]) * 4096
 
 
-def engine_chain(n):
-    from engine import Value
-    t = time.perf_counter()
-    x = Value(0.5)
+def chain(value_cls, n, unary="relu"):
+    """(leaf, output) of a chain of n ``unary`` nodes built with ``value_cls``."""
+    x = value_cls(0.5)
     y = x
     for _ in range(n):
-        y = y.relu()
-    built = time.perf_counter()
-    y.backward()
-    done = time.perf_counter()
-    assert x.grad > 0.0
-    return built - t, done - built
+        y = getattr(y, unary)()
+    return x, y
 
 
-def micrograd_chain(n):
-    from micrograd.engine import Value
+def timed_chain(value_cls, n):
+    """(seconds to build, seconds to differentiate, or "RecursionError") for a relu chain."""
     t = time.perf_counter()
-    x = Value(0.5)
-    y = x
-    for _ in range(n):
-        y = y.relu()
+    x, y = chain(value_cls, n)
     built = time.perf_counter()
     try:
         y.backward()
     except RecursionError:
         return built - t, "RecursionError"
+    assert x.grad == 1.0
     return built - t, time.perf_counter() - built
+
+
+def engine_chain(n):
+    from engine import Value
+    return timed_chain(Value, n)
+
+
+def micrograd_chain(n):
+    from micrograd.engine import Value
+    return timed_chain(Value, n)
 
 
 def torch_chain(n):
@@ -80,18 +83,12 @@ def python_bytes_per_node(n, make):
 
 def engine_nodes(n):
     from engine import Value
-    y = Value(0.5)
-    for _ in range(n):
-        y = y.relu()
-    return y
+    return chain(Value, n)
 
 
 def micrograd_nodes(n):
     from micrograd.engine import Value
-    y = Value(0.5)
-    for _ in range(n):
-        y = y.relu()
-    return y
+    return chain(Value, n)
 
 
 def torch_bytes_per_node(n):
@@ -112,10 +109,7 @@ def torch_bytes_per_node(n):
 
 def engine_tanh_nodes(n):
     from engine import Value
-    y = Value(0.5)
-    for _ in range(n):
-        y = y.tanh()  # unlike relu(0.5), every node holds a float of its own
-    return y
+    return chain(Value, n, "tanh")  # unlike relu(0.5), every node holds a float of its own
 
 
 def fmt(x):

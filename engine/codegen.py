@@ -41,6 +41,15 @@ def groups(op, args):
     return [args[0]], [rest[i:i + size] for i in range(0, len(rest), size)]
 
 
+def _variadic_parts(op, args):
+    """The summands of a variadic rule: ``b + sum(w * x)`` gives ["b", "w1 * x1", "w2 * x2", ...]."""
+    init, term = _SUM.match(op.forward).groups()
+    (first,), terms = groups(op, args)
+    parts = [substitute(init, {op.inputs[0]: first})]
+    parts += [substitute(term, dict(zip(op.inputs[1:], g))) for g in terms]
+    return parts
+
+
 def forward_expr(op, args):
     """The forward rule of ``op`` applied to argument expressions ``args``.
 
@@ -48,11 +57,7 @@ def forward_expr(op, args):
     Python evaluates left to right: the same order as the eager loop, so the same bits."""
     if not op.variadic:
         return substitute(op.forward, dict(zip(op.inputs, args)))
-    init, term = _SUM.match(op.forward).groups()
-    (first,), terms = groups(op, args)
-    parts = [substitute(init, {op.inputs[0]: first})]
-    parts += [substitute(term, dict(zip(op.inputs[1:], g))) for g in terms]
-    return " + ".join(parts)
+    return " + ".join(_variadic_parts(op, args))
 
 
 def forward_statements(op, target, args, chunk=64):
@@ -63,10 +68,7 @@ def forward_statements(op, target, args, chunk=64):
     expression so deep that Python's own compiler would recurse too far on it."""
     if not op.variadic:
         return [(target, forward_expr(op, args))]
-    init, term = _SUM.match(op.forward).groups()
-    (first,), terms = groups(op, args)
-    parts = [substitute(init, {op.inputs[0]: first})]
-    parts += [substitute(term, dict(zip(op.inputs[1:], g))) for g in terms]
+    parts = _variadic_parts(op, args)
     statements = [(target, " + ".join(parts[:chunk + 1]))]
     for start in range(chunk + 1, len(parts), chunk):
         statements.append((target, " + ".join([target] + parts[start:start + chunk])))

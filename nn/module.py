@@ -21,14 +21,10 @@ from engine import Value, affine
 
 from .activations import display_name, resolve
 from .initializers import check_init, draw, generator
-from .checks import integer
+from .checks import describe, integer
 
 
 # ---------------------------------------------------------------------------- input checking
-
-def _describe(x):
-    text = repr(x)
-    return f"{type(x).__name__} {text[:37] + '...' if len(text) > 40 else text}"
 
 
 
@@ -38,12 +34,12 @@ def _check_input(x, expected, who):
     return quietly if it is one. Called off the fast path: for anything but a list of the right
     length, or after something has failed."""
     if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__") or np.ndim(x) > 1:
-        raise TypeError(f"{who} expects a list of {expected} numbers or Values, got {_describe(x)}")
+        raise TypeError(f"{who} expects a list of {expected} numbers or Values, got {describe(x)}")
     if len(x) != expected:
         raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")
     for k, xk in enumerate(x, 1):
         if not isinstance(xk, (Value, numbers.Real)):
-            raise TypeError(f"{who} input {k} is {_describe(xk)}: expected a number or a Value")
+            raise TypeError(f"{who} input {k} is {describe(xk)}: expected a number or a Value")
 
 
 def _as_float_array(value, shape, name, column_ok=False):
@@ -257,7 +253,7 @@ class MLP(Module):
                  init="uniform", rng=None):
         self.nin = integer(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
-            raise TypeError(f"nouts must be a list of layer sizes such as [2, 3, 2], got {_describe(nouts)}")
+            raise TypeError(f"nouts must be a list of layer sizes such as [2, 3, 2], got {describe(nouts)}")
         self.nouts = [integer(n, "a layer size") for n in nouts]
         if not self.nouts:
             raise ValueError("nouts must name at least one layer, e.g. [2, 3, 2]")
@@ -317,7 +313,7 @@ class MLP(Module):
         """Set weights and biases from a dict like the one ``arrays()`` returns. Any subset of the
         keys may be given; every array is checked before any parameter changes."""
         if not isinstance(arrays, dict):
-            raise TypeError(f"set_arrays takes a dict such as {{'W[2]': ..., 'b[2]': ...}}, got {_describe(arrays)}")
+            raise TypeError(f"set_arrays takes a dict such as {{'W[2]': ..., 'b[2]': ...}}, got {describe(arrays)}")
         known = {f"{kind}[{layer.number}]" for layer in self.layers for kind in "Wb"}
         unknown = [k for k in arrays if k not in known]
         if unknown:
