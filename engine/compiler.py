@@ -42,7 +42,7 @@ def _check_values(seq, what):
             raise TypeError(f"compile: {what}[{i}] must be a Value, got {type(v).__name__}")
         if v._a is not None:  # its recorded inputs would still be read below it: wrong gradients
             raise CompileError(f"compile: {what}[{i}] must be a leaf Value (an input or a parameter), "
-                               f"got the result of {v._op.name!r}; list the leaves it was computed from")
+                               f"got the result of {v._operation.name!r}; list the leaves it was computed from")
     return seq
 
 
@@ -109,7 +109,7 @@ class CompiledGraph:
             if v._a is None:  # a constant, or a leaf not listed: frozen at its recorded value
                 name[v] = _literal(v.data)
                 continue
-            op = v._op
+            op = v._operation
             if op.data_dependent_graph:
                 raise CompileError(f"compile: operation {op.name!r} chooses its graph from the data; "
                                    f"a recorded graph would be wrong for other inputs")
@@ -145,7 +145,7 @@ class CompiledGraph:
             ins = v.inputs
             tnames = [gname[u] if u in needs else None for u in ins]
             for target, sign, term in codegen.contributions(
-                    v._op, tnames, gname[v], [name[u] for u in ins], name[v]):
+                    v._operation, tnames, gname[v], [name[u] for u in ins], name[v]):
                 if target in assigned:  # not "+=": on NumPy arrays that would write through aliases
                     lines.append(f"{target} = {target} {sign} {term}")
                 else:  # -0.0 + t == t and -0.0 - t == -t exactly: the first one is assigned

@@ -227,7 +227,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             grad_text = ""  # not reached yet: blank, not 0
         else:
             grad_text = fmt(view.grads[v]) + (" + …" if v in view.partial else "")
-        symbol = None if (op_nodes or v.is_leaf) else v._op.symbol
+        symbol = None if (op_nodes or v.is_leaf) else v._operation.symbol
         unnamed = v.label is None and not v.is_constant
         name = None if (v.is_constant and v.label is None) else names[v]
         label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current)
@@ -250,7 +250,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             if v is current:
                 op_attrs.update(color=CURRENT_COLOUR, penwidth="2.5")
                 edge_attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5"}
-            g.node(target, label=v._op.symbol, tooltip=v._op.name, id=target, **op_attrs)
+            g.node(target, label=v._operation.symbol, tooltip=v._operation.name, id=target, **op_attrs)
             g.edge(target, ids[v], **edge_attrs)
         for position, p in enumerate(v.inputs):
             attrs = {}

@@ -58,12 +58,12 @@ def backward_order(root):
 
     The same walk as ``topological_order``, but leaves (parameters, inputs, constants) are never
     pushed, which halves the work on a network, and the walk's state is kept in the grad slot of
-    each node (every grad of the graph is about to be overwritten anyway) rather than in a dict.
-    On return every grad of the graph is -0.0: the exact additive identity of IEEE arithmetic
-    (-0.0 + x == x bit for bit, even for x == -0.0), so each grad ends up as the plain sum of its
-    chain-rule contributions.
+    each interior node (every interior grad is about to be overwritten anyway) rather than in a
+    dict. Leaves are not touched: their grads accumulate. On return every interior grad is -0.0:
+    the exact additive identity of IEEE arithmetic (-0.0 + x == x bit for bit, even for
+    x == -0.0), so each ends up as the plain sum of its chain-rule contributions. The caller holds
+    ``Value.backward``'s lock: two walks at once would read each other's marks.
     """
-    root.grad = -0.0
     if root._a is None:
         return []
     order = []
@@ -87,20 +87,13 @@ def backward_order(root):
             a = v._a
             if a.__class__ is tuple:  # variadic node: all inputs in _a
                 for p in reversed(a):  # reversed so that the first input's side comes first
-                    if p._a is None:
-                        p.grad = -0.0
-                    elif p.grad is not DONE:
+                    if p._a is not None and p.grad is not DONE:
                         push(p)
                 continue
             b = v._b  # pushed before a so that a's side of the graph is emitted first
-            if b is not None:
-                if b._a is None:
-                    b.grad = -0.0
-                elif b.grad is not DONE:
-                    push(b)
-            if a._a is None:
-                a.grad = -0.0
-            elif a.grad is not DONE:
+            if b is not None and b._a is not None and b.grad is not DONE:
+                push(b)
+            if a._a is not None and a.grad is not DONE:
                 push(a)
     finally:
         for v in order:
@@ -124,7 +117,7 @@ def local_derivatives(node):
     _check_root(node, "local_derivatives")
     if node._a is None:
         return ()
-    return PARTIALS[node._op](node)
+    return PARTIALS[node._operation](node)
 
 
 def leaves(root):

@@ -6,8 +6,9 @@ the node, the gradient d(root)/d(node) it holds when processed (final by then: e
 node came earlier), and for each of its inputs, in ``node.inputs`` order, the local derivative
 d(node)/d(input) taken from the operation table and the chain-rule product grad * local added to that
 input's gradient. Every number is computed by the same expressions and in the same order as
-``backward()``, starting each gradient from -0.0 (the exact identity of IEEE addition), so the
-gradients the steps arrive at equal ``backward()``'s bit for bit.
+``backward()``: each interior gradient starts from -0.0 (the exact identity of IEEE addition) and
+each leaf's from the ``.grad`` it holds (leaves accumulate, as in PyTorch: 0.0 after
+``zero_grad()``), so the gradients the steps arrive at equal ``backward()``'s bit for bit.
 
 By default the steps work on their own copy of the gradients and leave every ``.grad`` of the graph
 as it was (so you can step through a graph whose grads you still need). ``apply=True`` writes each
@@ -33,9 +34,10 @@ class Contribution:
     input: Value
     local: object       # d(node)/d(input) as a float; None for a constant of the operation (n in x ** n)
     amount: object      # the chain-rule product step.grad * local; None where local is None
-    grad_before: float  # the input's gradient before this addition (-0.0: nothing added yet)
+    grad_before: float  # the input's gradient before this addition (-0.0 for an interior node with
+    #                     nothing added yet; a leaf's accumulated .grad, 0.0 after zero_grad())
     grad_after: float   # ... and after it (0.0 for a constant of the operation, as backward() sets)
-    first: bool         # True when nothing had been added to this input's gradient before
+    first: bool         # True when this pass had added nothing to this input's gradient before
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,12 +77,15 @@ def backward_steps(root, gradient=1.0, *, apply=False):
     """
     gradient = _check_root(root, gradient)
     if apply:
-        order = backward_order(root)  # resets every grad of the graph to -0.0, as backward() does
-        root.grad = gradient
+        order = backward_order(root)  # resets every interior grad to -0.0, as backward() does
+        if root._a is None:
+            root.grad += gradient  # a leaf root accumulates d(root)/d(root) = 1, as in backward()
+        else:
+            root.grad = gradient
     else:
-        nodes = topological_order(root)
+        nodes = [v for v in topological_order(root) if v._a is not None]
         saved = [v.grad for v in nodes]
-        order = backward_order(root)  # the engine's own order; it resets the grads ...
+        order = backward_order(root)  # the engine's own order; it resets the interior grads ...
         for v, g in zip(nodes, saved):  # ... which are put back: this mode touches nothing
             v.grad = g
     return _steps(root, gradient, order, apply)
@@ -93,7 +98,10 @@ def _steps(root, gradient, order, apply):
         contributions = []
         for position, (p, d) in enumerate(zip(node.inputs, local_derivatives(node))):
             first = p not in grads
-            before = -0.0 if first else grads[p]
+            if first:  # a leaf adds to the grad it holds; an interior node starts from -0.0
+                before = p.grad if p._a is None else -0.0
+            else:
+                before = grads[p]
             if d is None:  # a constant of the operation: backward() sets its grad to 0.0
                 amount, after = None, 0.0
             else:
@@ -189,7 +197,7 @@ def op_text(node):
     """How a table shows a node's operation: "mul (*)", "sigmoid (σ)", "leaf", "const"."""
     if node.is_leaf:
         return "const" if node.is_constant else "leaf"
-    op = node._op
+    op = node._operation
     return op.name if op.symbol == op.name else f"{op.name} ({op.symbol})"
 
 

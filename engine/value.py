@@ -10,6 +10,7 @@ plumbing: lifting plain numbers, walking the graph and the ``backward`` loop.
 """
 
 import numbers
+import threading
 
 import numpy as np
 
@@ -17,7 +18,10 @@ from . import codegen
 from .graph import NonFiniteError, backward_order, first_nonfinite
 from .ops import CONST, OPS
 
+_POWC = OPS["powc"]
+
 _BACKPROP = codegen.BACKPROP
+_BACKWARD_LOCK = threading.Lock()
 _ACCEPTED = "a Value or a real number (int or float)"
 
 
@@ -46,9 +50,11 @@ class Value:
     (0.0 before), ``label`` an optional name shown in drawings and tables.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    # "__dict__" lets users attach attributes of their own (micrograd code does: ``v._vis_color``,
+    # an optimizer's ``p.m``); it costs one pointer per node until an attribute is set.
+    __slots__ = ("data", "grad", "label", "_operation", "_a", "_b", "__dict__")
 
-    def __init__(self, data, label=None, _op=None, _a=None, _b=None):
+    def __init__(self, data, label=None, _operation=None, _a=None, _b=None):
         if data.__class__ is not float:
             data = _to_float(data)
         self.data = data
@@ -56,7 +62,7 @@ class Value:
         if label is not None and label.__class__ is not str:
             _label_error(label)
         self.label = label
-        self._op = _op
+        self._operation = _operation
         self._a = _a
         self._b = _b
 
@@ -66,7 +72,26 @@ class Value:
     def op(self):
         """Name of the operation that produced this node ("mul", "sigmoid", ...); "" for a leaf
         made by the user, "const" for a leaf made from a plain number such as the 2 in ``2 * v``."""
-        return "" if self._op is None else self._op.name
+        return "" if self._operation is None else self._operation.name
+
+    @property
+    def operation(self):
+        """The row of the operation table (``engine.OPS``) that produced this node: its forward
+        rule and local derivatives. ``None`` for a leaf made by the user."""
+        return self._operation
+
+    @property
+    def _op(self):
+        """micrograd's ``_op``: the operation as a short string for drawings: '' for a leaf (and a
+        constant), '+', '*', 'tanh', 'exp', 'ReLU', '**2' for a power with a number exponent, and
+        the table's symbol for the operations micrograd does not have ('σ', 'log', '/', 'Σ', ...)."""
+        op = self._operation
+        if op is None or op is CONST:
+            return ""
+        if op is _POWC:
+            n = self._b.data
+            return f"**{int(n) if n.is_integer() and abs(n) < 1e15 else n}"
+        return op.symbol
 
     @property
     def inputs(self):
@@ -87,14 +112,14 @@ class Value:
 
     @property
     def is_constant(self):
-        return self._op is CONST
+        return self._operation is CONST
 
     def __repr__(self):
         extra = ""
         if self.label is not None:
             extra += f", label={self.label!r}"
-        if self._op is not None:
-            extra += f", op={self._op.name!r}"
+        if self._operation is not None:
+            extra += f", op={self._operation.name!r}"
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
 
     def __float__(self):
@@ -106,13 +131,15 @@ class Value:
     # ------------------------------------------------------------------ reverse mode
 
     def backward(self, gradient=1.0, *, check_finite=False):
-        """Fill ``.grad`` of every node of the graph under this Value with d(self)/d(node).
+        """Add d(self)/d(leaf) to the ``.grad`` of every leaf of the graph under this Value, and
+        give every interior node this pass's d(self)/d(node).
 
-        Every grad in the graph is *set*, not accumulated: calling ``backward()`` twice leaves the
-        same numbers as calling it once (micrograd doubles them), and gradients from an earlier,
-        different output are overwritten. To differentiate a sum of outputs, add them and call
-        ``backward()`` once. A node reached along several paths gets the sum over all paths.
-        The graph is walked with an explicit stack, so a chain of a million nodes is fine.
+        PyTorch's convention: leaves (parameters, inputs) *accumulate*, so a batch whose samples
+        each call ``backward()`` ends with the gradient of the sum, and ``zero_grad()`` (or
+        ``p.grad = 0.0``) belongs between training steps. Interior nodes are set afresh on every
+        pass (micrograd compounds them too). A node reached along several paths gets the sum over
+        all paths. The graph is walked with an explicit stack, so a chain of a million nodes is fine.
+        Passes in several threads run one after the other (one lock), so each is correct.
 
         ``check_finite=True`` is the anomaly mode: afterwards, if any value or gradient of the
         graph is NaN or infinite, raise ``NonFiniteError`` naming the first node where it
@@ -122,15 +149,27 @@ class Value:
             if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
                 raise TypeError(f"backward(gradient=...) takes a real number, got {_describe(gradient)}")
             gradient = float(gradient)
-        order = backward_order(self)  # also resets every grad of the graph to -0.0
-        self.grad = gradient
-        backprop = _BACKPROP
-        for v in reversed(order):
-            backprop[v._op](v)
+        with _BACKWARD_LOCK:  # the walk keeps its marks in the interior nodes' grad slots
+            if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf
+                self.grad += gradient
+            else:
+                order = backward_order(self)  # also resets every interior grad to -0.0
+                self.grad = gradient
+                backprop = _BACKPROP
+                for v in reversed(order):
+                    backprop[v._operation](v)
         if check_finite:
             report = first_nonfinite(self)
             if report is not None:
                 raise NonFiniteError(report)
+
+    def _backward(self):
+        """micrograd's per-node step: add ``self.grad * d(self)/d(input)`` to each input's
+        ``.grad``, from the operation table (nothing for a leaf). Setting the root's grad to 1 and
+        calling ``_backward()`` on every node in reverse topological order is ``backward()``
+        (on a graph whose interior grads start at 0)."""
+        if self._a is not None:
+            _BACKPROP[self._operation](self)
 
 
 def _label_error(label):

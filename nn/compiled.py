@@ -68,7 +68,7 @@ class CompiledLoss:
         # any other optimizer: compiled gradient, then the optimizer's own update on the Values
         value, grads = graph.gradient(self.batch_row(indices), p)
         for v, x, g in zip(self.params, p, grads):
-            v.data, v.grad = x, g
+            v.data, v.grad = x, 0.0 + g  # as zero_grad() then backward(): 0.0 + g
         optimizer.step()
         p[:] = [v.data for v in self.params]
         return value

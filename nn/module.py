@@ -20,7 +20,7 @@ import numpy as np
 from engine import Value, affine
 
 from .activations import display_name, resolve
-from .initializers import check_init, draw, generator
+from .initializers import check_init, draw, source
 from .checks import describe, integer
 
 
@@ -74,8 +74,8 @@ class Module:
         return [(p.label or f"p{i}", p) for i, p in enumerate(self.parameters(), 1)]
 
     def zero_grad(self):
-        """Set every parameter's grad to 0. (``backward()`` already sets grads rather than adding
-        to them, so this is only needed by code that reads grads without a backward pass.)"""
+        """Set every parameter's grad to 0: ``backward()`` adds into the parameters' grads (as in
+        PyTorch and micrograd), so call this between training steps."""
         for p in self.parameters():
             p.grad = 0.0
 
@@ -93,20 +93,22 @@ class Neuron(Module):
     """One neuron j of layer l: a[l]_j = activation(z[l]_j), z[l]_j = b[l]_j + Σ_k W[l]_jk x_k.
 
     ``weights`` and ``bias`` give the parameters directly; otherwise they are drawn by ``init``
-    from ``rng`` (weights first, then the bias). Calling it on a list of ``nin`` numbers or
-    Values returns a Value.
+    from ``rng`` (weights first, then the bias; see ``nn.initializers``). Calling it on a list of
+    ``nin`` numbers or Values returns a Value. micrograd's ``Neuron(nin, nonlin=True)`` is
+    accepted as it is: ``nonlin`` True is ReLU, False is linear.
     """
 
-    def __init__(self, nin, activation="relu", *, layer=2, index=1, init="uniform", rng=None,
+    def __init__(self, nin, activation=None, *, nonlin=None, layer=2, index=1, init=None, rng=None,
                  weights=None, bias=None):
         self.nin = integer(nin, "nin")
         self.layer = integer(layer, "layer number", 2)
         self.index = integer(index, "neuron index")
+        activation = _activation_or_nonlin(activation, nonlin, "relu")
         name, self._act = resolve(activation)
         self.activation = name if name is not None else activation
-        init = check_init(init)
+        init = check_init(init, rng)
         if weights is None or bias is None:
-            W, b = draw(init, generator(rng) if init != "zeros" else None, 1, self.nin)
+            W, b = draw(init, source(rng) if init != "zeros" else None, 1, self.nin)
             weights = W[0] if weights is None else weights
             bias = b[0] if bias is None else bias
         where = f"neuron {self.index} of layer {self.layer}"
@@ -155,15 +157,17 @@ class Layer(Module):
 
     Calling it returns a list of ``nout`` Values, or a single Value when ``nout == 1`` (as
     micrograd does). The paper's view: ``W`` (rows = neurons) and ``b``, as Values; ``W_array()``
-    and ``b_array()`` as NumPy arrays; ``set_arrays(W, b)`` to load them.
+    and ``b_array()`` as NumPy arrays; ``set_arrays(W, b)`` to load them. micrograd's
+    ``Layer(nin, nout, nonlin=False)`` is accepted as it is.
     """
 
-    def __init__(self, nin, nout, activation="relu", *, layer=2, init="uniform", rng=None):
+    def __init__(self, nin, nout, activation=None, *, nonlin=None, layer=2, init=None, rng=None):
         self.nin = integer(nin, "nin")
         self.nout = integer(nout, "nout")
         self.number = integer(layer, "layer number", 2)
-        init = check_init(init)
-        W, b = draw(init, generator(rng) if init != "zeros" else None, self.nout, self.nin)
+        activation = _activation_or_nonlin(activation, nonlin, "relu")
+        init = check_init(init, rng)
+        W, b = draw(init, source(rng) if init != "zeros" else None, self.nout, self.nin)
         self.neurons = [Neuron(self.nin, activation, layer=self.number, index=j + 1,
                                weights=W[j], bias=b[j]) for j in range(self.nout)]
         self.activation = self.neurons[0].activation
@@ -250,15 +254,15 @@ class MLP(Module):
     """
 
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", *,
-                 init="uniform", rng=None):
+                 init=None, rng=None):
         self.nin = integer(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"nouts must be a list of layer sizes such as [2, 3, 2], got {describe(nouts)}")
         self.nouts = [integer(n, "a layer size") for n in nouts]
         if not self.nouts:
             raise ValueError("nouts must name at least one layer, e.g. [2, 3, 2]")
-        self.init = check_init(init)
-        rng = generator(rng) if self.init != "zeros" else None  # one generator, layer after layer
+        self.init = check_init(init, rng)
+        rng = source(rng) if self.init != "zeros" else None  # one source, layer after layer
         sizes = self.sizes
         last = len(self.nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], activation if i < last else output_activation,
@@ -335,6 +339,21 @@ class MLP(Module):
     def __repr__(self):
         return (f"MLP({self.nin}, {self.nouts}, activation={_activation_repr(self.activation)}, "
                 f"output_activation={_activation_repr(self.output_activation)})")
+
+
+def _activation_or_nonlin(activation, nonlin, default):
+    """The activation from ours (``activation=``) or micrograd's ``nonlin`` (True: ReLU, False:
+    linear), which may also come as the positional argument ``Neuron(2, False)``."""
+    if nonlin is not None:
+        if activation is not None:
+            raise TypeError(f"give the activation either as activation= or as micrograd's nonlin=, "
+                            f"not both (got activation={activation!r}, nonlin={nonlin!r})")
+        activation = nonlin
+    if activation is None:
+        return default
+    if isinstance(activation, (bool, np.bool_)):
+        return "relu" if activation else "linear"
+    return activation
 
 
 def resolve_name(activation):

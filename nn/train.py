@@ -95,21 +95,16 @@ def prepare_data(model, X, Y):
     return X.astype(float).tolist(), Y.tolist()
 
 
-def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, zero_first=False,
-                  check_finite=False):
-    """One step: the batch cost (1/m) Σ_k C_k over the samples ``indices`` as one graph, one
-    backward pass, one optimizer step. Returns the batch cost (a float, before the update).
-
-    ``zero_first`` clears the grads first: needed only when some parameter might not be in the
-    graph (its grad would otherwise be left from an earlier step), for example with a loss that
-    ignores an output. Every parameter of an MLP is in the graph of every named loss."""
+def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, check_finite=False):
+    """One step: the batch cost (1/m) Σ_k C_k over the samples ``indices`` as one graph,
+    ``zero_grad()``, one backward pass (which adds into the grads), one optimizer step. Returns
+    the batch cost (a float, before the update)."""
     if len(indices) == 1:
         k = indices[0]
         cost = loss_fn(model(inputs[k]), targets[k])
     else:
         cost = losses.mean([loss_fn(model(inputs[k]), targets[k]) for k in indices])
-    if zero_first:
-        optimizer.zero_grad()
+    optimizer.zero_grad()
     cost.backward(check_finite=check_finite)
     optimizer.step()
     return cost.data
@@ -177,7 +172,6 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
                         f"nn.Adam(model), got {type(optimizer).__name__} {optimizer!r}")
     scheme = canonical(scheme)
     batches = schedule(scheme, len(inputs), batch_size, rng=generator(seed))
-    zero_first = not (isinstance(loss, str) and isinstance(model, (MLP, Layer, Neuron)))
 
     history = History(loss=loss if isinstance(loss, str) else getattr(loss, "__name__", "custom"),
                       scheme=scheme, seed=seed)
@@ -197,8 +191,7 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
         history.steps.append(0)
         history.costs.append(full_cost(model, inputs, targets, loss_fn))
         for t in range(1, steps + 1):
-            gradient_step(model, inputs, targets, next(batches), loss_fn, optimizer, zero_first,
-                          check_finite)
+            gradient_step(model, inputs, targets, next(batches), loss_fn, optimizer, check_finite)
             if t % record_every == 0 or t == steps:
                 history.steps.append(t)
                 history.costs.append(full_cost(model, inputs, targets, loss_fn))

@@ -8,7 +8,7 @@ finite differences are a fair reference.
 
 import random
 
-from engine import Value, affine
+from engine import Value, affine, topological_order
 
 UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus")
 BINARY = ("add", "sub", "mul", "div", "pow", "powc", "affine")
@@ -76,3 +76,15 @@ def random_graph(seed, n_leaves=4, n_ops=12):
     for v in pool[-4:-1]:
         out = out + _squash(v)
     return out, leaves
+
+
+def fresh_backward(out, leaves, gradient=1.0):
+    """``out.backward()`` with the grad of every leaf in the graph first set to -0.0, the exact
+    identity of IEEE addition: each then holds this pass's gradient alone, bit for bit as compiled
+    code returns it (after ``zero_grad()`` a leaf holds 0.0 + that, which differs only for a
+    gradient of -0.0). Leaves outside the graph keep their grad (0.0, as compiled code says)."""
+    in_graph = set(topological_order(out))
+    for v in leaves:
+        if v in in_graph:
+            v.grad = -0.0
+    out.backward(gradient)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine import CompileError, Op, Value, affine, compile
-from randgraph import random_graph
+from randgraph import fresh_backward, random_graph
 
 
 def bits(x):
@@ -22,7 +22,7 @@ def same_bits(xs, ys):
 def test_compiled_equals_eager_bit_for_bit(seed):
     out, leaves = random_graph(seed)
     inputs, params = leaves[:2], leaves[2:]
-    out.backward()
+    fresh_backward(out, leaves)
     eager = (out.data, [v.grad for v in params], [v.grad for v in inputs])
     cg = compile(out, inputs, params, input_grads=True)
     x = [v.data for v in inputs]
@@ -42,7 +42,7 @@ def test_compiled_at_new_points_equals_the_eager_graph_replayed_there(seed):
         for v, x in zip(leaves, values):
             v.data = x
         _eager_forward(out)  # the recorded graph, re-evaluated at the new leaves
-        out.backward()
+        fresh_backward(out, leaves)
         value, pgrads, xgrads = cg.gradient(values[:1], values[1:])
         assert bits(value) == bits(out.data)
         assert same_bits(pgrads, [v.grad for v in leaves[1:]])
@@ -151,7 +151,7 @@ def test_fused_step_follows_the_eager_sgd_loop_for_1000_steps():
         for v, x in zip(inputs, rows[k]):
             v.data = x
         c, _ = _eager_forward(cost)
-        cost.backward()
+        fresh_backward(cost, params + inputs)
         for p in params:
             p.data -= eta * p.grad
         assert bits(cg.sgd_step(rows[k], p_step, eta)) == bits(c)
@@ -173,7 +173,7 @@ def _eager_forward(cost):
             for i, u in enumerate(v.inputs):
                 env[f"_u{i}"] = u.data
                 args.append(f"_u{i}")
-            v.data = eval(forward_expr(v._op, args), env)
+            v.data = eval(forward_expr(v._operation, args), env)
     return cost.data, None
 
 

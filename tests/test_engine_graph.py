@@ -34,23 +34,27 @@ def test_deep_tanh_chain_gradient_is_the_product_of_local_derivatives():
     assert x.grad == pytest.approx(expected, rel=1e-12)
 
 
-def test_backward_twice_gives_the_same_gradients():
+def test_a_second_backward_doubles_leaf_grads_and_leaves_interior_grads_unchanged():
     a, b = Value(2.0), Value(-3.0)
     c = a * b
     d = c + a
     e = d.tanh() * c
     e.backward()
-    first = [v.grad for v in (a, b, c, d, e)]
+    leaves, interior = [a.grad, b.grad], [c.grad, d.grad, e.grad]
     e.backward()
-    assert [v.grad for v in (a, b, c, d, e)] == first
+    assert [a.grad, b.grad] == [2 * g for g in leaves]  # exact: x + x == 2x in IEEE arithmetic
+    assert [c.grad, d.grad, e.grad] == interior          # fresh each pass, never compounded
 
 
-def test_backward_overwrites_grads_left_by_another_output():
+def test_backward_of_another_output_adds_into_shared_leaves():
     a = Value(2.0)
     (a * 3).backward()
     assert a.grad == 3.0
     (a * 5).backward()
-    assert a.grad == 5.0  # set, not accumulated
+    assert a.grad == 8.0  # accumulated, as in PyTorch
+    a.grad = 0.0          # what zero_grad() does
+    (a * 5).backward()
+    assert a.grad == 5.0
 
 
 def test_shared_subexpressions_sum_all_paths():
@@ -59,10 +63,12 @@ def test_shared_subexpressions_sum_all_paths():
     z = y + y + x      # 2*(2x) + 1
     z.backward()
     assert x.grad == 13.0
+    x.grad = 0.0
     w = x * x * x      # x used three times
     w.backward()
     assert x.grad == 27.0
     # the same node twice as inputs of one node
+    x.grad = 0.0
     s = x + x
     s.backward()
     assert x.grad == 2.0
@@ -71,10 +77,10 @@ def test_shared_subexpressions_sum_all_paths():
 def test_backward_on_a_leaf_and_with_a_seed():
     x = Value(1.5)
     x.backward()
-    assert x.grad == 1.0
+    assert x.grad == 1.0  # d(x)/d(x), added like any leaf gradient
     y = x * 2
     y.backward(gradient=3.0)
-    assert x.grad == 6.0
+    assert x.grad == 1.0 + 6.0
 
 
 def test_values_hash_and_compare_by_identity():

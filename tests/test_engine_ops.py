@@ -148,6 +148,8 @@ def test_affine_matches_mul_add_chain_exactly():
     assert z.data == chain.data  # same additions in the same order
     z.backward()
     g1 = [v.grad for v in w] + [b.grad, x[0].grad, x[2].grad]
+    for v in w + [b, x[0], x[2]]:
+        v.grad = 0.0  # zero_grad(): backward() adds into the leaves
     chain.backward()
     g2 = [v.grad for v in w] + [b.grad, x[0].grad, x[2].grad]
     assert g1 == g2

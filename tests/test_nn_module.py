@@ -222,6 +222,7 @@ def test_forward_matches_numpy_and_gradients_match_the_backprop_formulas():
         expected, grads = paper_forward_backward(arrays, x, y)
         np.testing.assert_allclose([v.data for v in out], expected, rtol=1e-14)
         cost = 0.5 * ((y[0] - out[0]) ** 2 + (y[1] - out[1]) ** 2)
+        net.zero_grad()
         cost.backward()
         named = dict(net.named_parameters())
         for key, g in grads.items():

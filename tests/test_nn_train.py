@@ -70,6 +70,7 @@ def test_approach2_step_averages_the_m_sample_gradients():
     ref = higham(4)
     grads = np.zeros(23)
     for k in indices:
+        ref.zero_grad()
         half_squared_error(ref(inputs[k]), targets[k]).backward()
         grads += [p.grad for p in ref.parameters()]
     expected = np.array(params(ref)) - lr * grads / len(indices)
@@ -98,6 +99,7 @@ def test_full_batch_training_is_gradient_descent_on_the_cost():
     train(net, X, Y, scheme="full", lr=0.5, steps=3, record_every=1, progress=False)
     for _ in range(3):
         cost = quadratic_cost([ref(list(x)) for x in X], Y)
+        ref.zero_grad()
         cost.backward()
         for p in ref.parameters():
             p.data -= 0.5 * p.grad

@@ -101,6 +101,7 @@ def check(mlp, x, y):
     from nn.losses import half_squared_error
 
     cost = half_squared_error(mlp([float(v) for v in x]), [float(v) for v in y])
+    mlp.zero_grad()  # backward() adds into the parameters' grads
     cost.backward()
     z_nodes = {v.label: v for v in topological_order(cost) if v.label and v.label.startswith("z[")}
 

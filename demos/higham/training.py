@@ -118,6 +118,7 @@ def train_eager(net, order, eta, record_every=None, progress=False):
     try:
         for start, stop in _chunks(len(order), every):
             for k in order[start:stop].tolist():
+                optimizer.zero_grad()  # backward() adds into the parameters' grads
                 half_squared_error(mlp(xs[k]), ys[k]).backward()
                 optimizer.step()
             run.iterations.append(stop)

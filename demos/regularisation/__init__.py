@@ -123,6 +123,7 @@ def fit(model, data, alpha=0.0, steps=STEPS, lr=LEARNING_RATE, record_every=RECO
 
     record(0)
     for step in range(1, steps + 1):
+        optimizer.zero_grad()  # backward() adds into the parameters' grads
         objective(model, inputs, targets, alpha).backward()
         optimizer.step()
         if step % record_every == 0 or step == steps:
