@@ -53,19 +53,29 @@ _OPEN = object()  # inputs pushed, node not yet emitted
 _DONE = object()  # emitted into the order
 
 
-def backward_order(root):
+def backward_order(root, held=None):
     """The non-leaf nodes under ``root`` in topological order, for ``Value.backward``.
 
     The same walk as ``topological_order``, but leaves (parameters, inputs, constants) are never
     pushed, which halves the work on a network, and the walk's state is kept in the grad slot of
     each interior node (every interior grad is about to be overwritten anyway) rather than in a
-    dict. Leaves are not touched: their grads accumulate. On return every interior grad is -0.0:
-    the exact additive identity of IEEE arithmetic (-0.0 + x == x bit for bit, even for
-    x == -0.0), so each ends up as the plain sum of its chain-rule contributions. The caller holds
-    ``Value.backward``'s lock: two walks at once would read each other's marks.
+    dict. On return every interior grad is -0.0: the exact additive identity of IEEE arithmetic
+    (-0.0 + x == x bit for bit, even for x == -0.0), so each ends up as the plain sum of its
+    chain-rule contributions.
+
+    ``held``, a dict, receives each leaf's grad as it was, and the leaf's grad is set to -0.0 as
+    well, so that the pass computes this pass's gradient alone; ``Value.backward`` then adds the
+    held number back, once per leaf (so a second pass doubles a leaf's grad exactly). Without
+    ``held`` the leaves are not touched. The caller holds ``Value.backward``'s lock: two walks at
+    once would read each other's marks.
     """
     if root._a is None:
         return []
+    if held is None:
+        held = {}
+        restore = True
+    else:
+        restore = False
     order = []
     emit = order.append
     stack = [root]
@@ -87,19 +97,35 @@ def backward_order(root):
             a = v._a
             if a.__class__ is tuple:  # variadic node: all inputs in _a
                 for p in reversed(a):  # reversed so that the first input's side comes first
-                    if p._a is not None and p.grad is not DONE:
+                    if p._a is None:
+                        if p not in held:
+                            held[p] = p.grad
+                            p.grad = -0.0
+                    elif p.grad is not DONE:
                         push(p)
                 continue
             b = v._b  # pushed before a so that a's side of the graph is emitted first
-            if b is not None and b._a is not None and b.grad is not DONE:
-                push(b)
-            if a._a is not None and a.grad is not DONE:
+            if b is not None:
+                if b._a is None:
+                    if b not in held:
+                        held[b] = b.grad
+                        b.grad = -0.0
+                elif b.grad is not DONE:
+                    push(b)
+            if a._a is None:
+                if a not in held:
+                    held[a] = a.grad
+                    a.grad = -0.0
+            elif a.grad is not DONE:
                 push(a)
     finally:
         for v in order:
             v.grad = -0.0
         for v in stack:  # only after an interruption: leave no mark behind
             v.grad = -0.0
+        if restore:  # the caller did not ask for the leaves: leave them as they were
+            for p, g in held.items():
+                p.grad = g
     return order
 
 

@@ -6,9 +6,10 @@ the node, the gradient d(root)/d(node) it holds when processed (final by then: e
 node came earlier), and for each of its inputs, in ``node.inputs`` order, the local derivative
 d(node)/d(input) taken from the operation table and the chain-rule product grad * local added to that
 input's gradient. Every number is computed by the same expressions and in the same order as
-``backward()``: each interior gradient starts from -0.0 (the exact identity of IEEE addition) and
-each leaf's from the ``.grad`` it holds (leaves accumulate, as in PyTorch: 0.0 after
-``zero_grad()``), so the gradients the steps arrive at equal ``backward()``'s bit for bit.
+``backward()``: each gradient of the pass starts from -0.0 (the exact identity of IEEE addition), so
+the gradients the steps arrive at equal ``backward()``'s bit for bit. A leaf's ``.grad`` is this
+pass's gradient added to what it held before (leaves accumulate, as in PyTorch; 0.0 after
+``zero_grad()``), as ``backward()`` does once its pass is over.
 
 By default the steps work on their own copy of the gradients and leave every ``.grad`` of the graph
 as it was (so you can step through a graph whose grads you still need). ``apply=True`` writes each
@@ -34,8 +35,7 @@ class Contribution:
     input: Value
     local: object       # d(node)/d(input) as a float; None for a constant of the operation (n in x ** n)
     amount: object      # the chain-rule product step.grad * local; None where local is None
-    grad_before: float  # the input's gradient before this addition (-0.0 for an interior node with
-    #                     nothing added yet; a leaf's accumulated .grad, 0.0 after zero_grad())
+    grad_before: float  # the input's gradient in this pass before this addition (-0.0: nothing added yet)
     grad_after: float   # ... and after it (0.0 for a constant of the operation, as backward() sets)
     first: bool         # True when this pass had added nothing to this input's gradient before
 
@@ -76,8 +76,9 @@ def backward_steps(root, gradient=1.0, *, apply=False):
     the steps are computed lazily, one per ``next()``. A leaf root gives no steps.
     """
     gradient = _check_root(root, gradient)
+    held = {}
     if apply:
-        order = backward_order(root)  # resets every interior grad to -0.0, as backward() does
+        order = backward_order(root, held)  # resets every grad of the pass to -0.0, as backward() does
         if root._a is None:
             root.grad += gradient  # a leaf root accumulates d(root)/d(root) = 1, as in backward()
         else:
@@ -88,20 +89,17 @@ def backward_steps(root, gradient=1.0, *, apply=False):
         order = backward_order(root)  # the engine's own order; it resets the interior grads ...
         for v, g in zip(nodes, saved):  # ... which are put back: this mode touches nothing
             v.grad = g
-    return _steps(root, gradient, order, apply)
+    return _steps(root, gradient, order, apply, held)
 
 
-def _steps(root, gradient, order, apply):
+def _steps(root, gradient, order, apply, held):
     grads = {root: gradient}
     for number, node in enumerate(reversed(order), 1):
         g = grads[node]  # every non-root node had a consumer processed before it
         contributions = []
         for position, (p, d) in enumerate(zip(node.inputs, local_derivatives(node))):
             first = p not in grads
-            if first:  # a leaf adds to the grad it holds; an interior node starts from -0.0
-                before = p.grad if p._a is None else -0.0
-            else:
-                before = grads[p]
+            before = -0.0 if first else grads[p]
             if d is None:  # a constant of the operation: backward() sets its grad to 0.0
                 amount, after = None, 0.0
             else:
@@ -112,10 +110,15 @@ def _steps(root, gradient, order, apply):
                 p.grad = after
             contributions.append(Contribution(position, p, d, amount, before, after, first))
         yield BackwardStep(number, node, g, tuple(contributions))
+    if apply:  # the pass is over: each leaf adds its gradient to what it held, as backward() does
+        for p, g in held.items():
+            p.grad = g + p.grad
 
 
 def final_grads(root, gradient=1.0, steps=None):
-    """{node: gradient} for every node of the graph, computed by the steps (nothing is modified);
+    """{node: gradient} for every node of the graph, computed by the steps (nothing is modified):
+    d(root)/d(node) of this pass alone (a leaf's ``.grad`` after ``backward()`` adds it to what the
+    leaf held);
     ``steps``, the list of ``backward_steps(root, gradient)`` if already made, saves a second pass."""
     gradient = _check_root(root, gradient)
     grads = {root: gradient}

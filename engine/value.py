@@ -136,9 +136,10 @@ class Value:
 
         PyTorch's convention: leaves (parameters, inputs) *accumulate*, so a batch whose samples
         each call ``backward()`` ends with the gradient of the sum, and ``zero_grad()`` (or
-        ``p.grad = 0.0``) belongs between training steps. Interior nodes are set afresh on every
-        pass (micrograd compounds them too). A node reached along several paths gets the sum over
-        all paths. The graph is walked with an explicit stack, so a chain of a million nodes is fine.
+        ``p.grad = 0.0``) belongs between training steps. As in PyTorch, a pass computes a leaf's
+        whole gradient first and then adds it once (a second pass doubles it exactly). Interior
+        nodes are set afresh on every pass (micrograd compounds them too). A node reached along
+        several paths gets the sum over all paths. The graph is walked with an explicit stack, so a chain of a million nodes is fine.
         Passes in several threads run one after the other (one lock), so each is correct.
 
         ``check_finite=True`` is the anomaly mode: afterwards, if any value or gradient of the
@@ -153,11 +154,19 @@ class Value:
             if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf
                 self.grad += gradient
             else:
-                order = backward_order(self)  # also resets every interior grad to -0.0
+                held = {}  # each leaf's grad before this pass; the pass starts the leaf at -0.0
+                order = backward_order(self, held)  # also resets every interior grad to -0.0
                 self.grad = gradient
                 backprop = _BACKPROP
-                for v in reversed(order):
-                    backprop[v._operation](v)
+                try:
+                    for v in reversed(order):
+                        backprop[v._operation](v)
+                except BaseException:  # an interrupted pass adds nothing to the leaves
+                    for p, g in held.items():
+                        p.grad = g
+                    raise
+                for p, g in held.items():  # add this pass's gradient, once per leaf
+                    p.grad = g + p.grad
         if check_finite:
             report = first_nonfinite(self)
             if report is not None:

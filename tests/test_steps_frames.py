@@ -62,7 +62,11 @@ def test_frames_show_grads_as_they_are_blank_before_any_contribution_and_final_a
         if n is not out:
             assert grad_cell(src0, ids[n]) == ""
     assert all(n.grad == 42.0 for n in topological_order(out))
-    # the last frame holds backward()'s gradients, bit for bit
+    # the last frame holds this pass's gradients: backward()'s, bit for bit, for leaves that
+    # start the pass from -0.0, the exact identity (a leaf adds the pass to what it held)
+    for n in topological_order(out):
+        if n.is_leaf:
+            n.grad = -0.0
     out.backward()
     last = frames[-1]
     assert not last.partial
