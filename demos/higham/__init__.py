@@ -3,7 +3,7 @@ Mathematicians", SIAM Review 61(4), 2019, §2, §4–§6, and its MATLAB program
 
 ``python -m demos.higham`` prints the report and draws the figures; the parts live in
 
-* ``data``     — the ten labelled points (Figure 1);
+* ``data``     — the ten labelled points (Figure 2.1);
 * ``network``  — the 2-2-3-2 sigmoid network (23 parameters, 0.5·N(0, 1)) and the graphs the demo
   records once and compiles: the per-sample cost, nlsrun.m's residual, the classifier F₁ − F₂;
 * ``training`` — single-sample stochastic gradient as netbp.m (η = 0.05, 10⁶ steps), compiled or eager;
