@@ -94,7 +94,7 @@ def report_sgd(run, net, say):
 def report_nls(run, net, say, matlab=None):
     say("4. Nonlinear least squares (§2, nlsrun.m, Figure 2.4): minimise Σ_i ‖y_i − F(x_i)‖₂² with "
         "scipy.optimize.least_squares (trust-region reflective, as lsqnonlin),")
-    say("   from the same 0.5·N(0, 1) start; the 10 × 23 Jacobian comes from the engine "
+    say(f"   from the same 0.5·N(0, 1) start; the {net.n_points} × 23 Jacobian comes from the engine "
         "(reverse mode on the compiled residual graph), not from finite differences.")
     say(f"   Tolerances ftol = xtol = gtol = {run.tol:g}"
         + (" (SciPy's defaults)" if run.tol == nls.SCIPY_TOL else "")
@@ -104,8 +104,8 @@ def report_nls(run, net, say, matlab=None):
         f"Jacobian evaluations, {run.seconds:.2f} s; {run.message}")
     if matlab is not None:
         say(f"   With lsqnonlin's tolerances ({matlab.tol:g}) the same start stops at Cost {matlab.cost:.6g} "
-            f"after {matlab.evaluations} residual evaluations ({net.correct(matlab.parameters)} of "
-            f"{net.n_points} correct).")
+            f"after {matlab.evaluations} residual evaluations, {matlab.seconds:.2f} s "
+            f"({net.correct(matlab.parameters)} of {net.n_points} correct).")
     say(f"   {net.correct(run.parameters)} of {net.n_points} points classified correctly.")
 
 

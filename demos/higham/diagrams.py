@@ -2,8 +2,8 @@
 
 * Figure 2.3: the four-layer network of §2, layers of 2, 2, 3 and 2 neurons (the demo's own network);
 * Figure 3.1: a five-layer network, layers of 4, 3, 4, 4 and 3 neurons, with the edge of the weight
-  w[3]_43 highlighted: "the output from neuron 3 at layer 2 is weighted by w[3]_43 when it is fed
-  into neuron 4 at layer 3" (§3, the general notation of (3.1)–(3.2)).
+  w[3]_43 highlighted: the output of neuron 3 of layer 2 is multiplied by w[3]_43 on its way into
+  neuron 4 of layer 3 (§3, the general notation of (3.1)–(3.2)).
 
 Both are written as DOT text (.gv, needs no Graphviz) and, when Graphviz's ``dot`` is installed, as
 PNG and SVG.
@@ -30,8 +30,8 @@ def five_layer():
     mlp = MLP(sizes[0], list(sizes[1:]), activation="sigmoid", output_activation="sigmoid",
               init="normal", rng=0)
     return draw_network(mlp, plain=True, highlight=FIGURE_31_WEIGHT,
-                        title="A network with five layers; the edge of the weight w[3]_43 highlighted: "
-                              "neuron 3 of layer 2 feeds neuron 4 of layer 3 (Higham & Higham, Fig. 3.1)")
+                        title="A network with five layers (Higham & Higham, Fig. 3.1)\nthe edge of the weight "
+                              "w[3]_43 highlighted: neuron 3 of layer 2 feeds neuron 4 of layer 3")
 
 
 def write_diagrams(mlp, out_dir):
