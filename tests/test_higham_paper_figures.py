@@ -111,6 +111,20 @@ def test_sgd_on_eleven_points_uses_all_eleven(eleven):
     assert compiled.costs[0] == pytest.approx(eleven.cost(compiled.start))
 
 
+@pytest.mark.slow
+def test_figure_63_run_a_million_compiled_steps_on_eleven_points_classifies_all_eleven():
+    # the demo's --eleventh-point run (seed 0): the same start as the ten-point run, indices in 1..11
+    rng = np.random.default_rng(0)
+    X, Y = points(eleventh_point=True)
+    net = HighamNetwork(make_network(rng), X, Y)
+    rng11 = np.random.default_rng(0)
+    make_network(rng11)
+    order = training.sample_order(rng11, 1_000_000, n_points=11)
+    run = training.train(net, order, 0.05)
+    assert net.correct(run.parameters) == 11
+    assert run.final_cost < 1e-3 < 0.1 < run.costs[0]
+
+
 # ---------------------------------------------------------------------------- the command line
 
 def test_cli_eleventh_point_draws_figures_25_and_63_and_the_diagrams(tmp_path, capsys):
