@@ -55,7 +55,7 @@ def sample_sequence(n, seed=1):
 
 
 def higham_cost(flat):
-    """The paper's Cost (eq. 2.4) in NumPy, to check that every row reached the same point."""
+    """The paper's Cost (eq. 2.6) in NumPy, to check that every row reached the same point."""
     a = arrays_from_flat(flat)
     total = 0.0
     for x, y in zip(X, Y):

@@ -51,6 +51,7 @@ OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#dddddd", "font
             "width": "0.3", "height": "0.3", "margin": "0.03"}
 CURRENT_COLOUR = "#d62728"   # the node being processed and the edges its step uses
 UPDATED_COLOUR = "#ff7f0e"   # the inputs whose gradients the step changed
+HIGHLIGHT_COLOUR = "#ff7f0e"  # a weight singled out in a network diagram (draw_network(highlight=...))
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
 INSTALL_HINT = ("install Graphviz, which provides the 'dot' program: "
@@ -308,24 +309,79 @@ def _keep_order(cluster, names):
         cluster.edge(a, b, style="invis")
 
 
-def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=True, show_biases=True,
-                 show_grads=False, input_names=None, max_nodes=DEFAULT_MAX_NODES, title=None):
+def _subscript(j, k):
+    return f"{j}{k}" if j < 10 and k < 10 else f"{j},{k}"  # w[3]_43, but w[2]_12,3
+
+
+def _check_highlight(highlight, sizes):
+    """``highlight`` as a set of (l, j, k), each checked against the layer sizes (sizes[0]: inputs)."""
+    if highlight is None:
+        return set()
+    expected = ("highlight must be a weight (l, j, k), meaning w[l]_jk from neuron k of layer l−1 to "
+                "neuron j of layer l, or a list of them, such as (3, 4, 3)")
+    is_int = lambda x: isinstance(x, int) and not isinstance(x, bool)  # noqa: E731
+    if isinstance(highlight, (tuple, list)) and highlight and all(is_int(x) for x in highlight):
+        highlight = [highlight]
+    if isinstance(highlight, (str, bytes)) or not hasattr(highlight, "__iter__"):
+        raise TypeError(f"{expected}; got {type(highlight).__name__} {highlight!r}")
+    chosen = set()
+    layers = len(sizes)
+    for item in highlight:
+        if not (isinstance(item, (tuple, list)) and len(item) == 3 and all(is_int(x) for x in item)):
+            raise TypeError(f"{expected}; got {item!r}")
+        l, j, k = item
+        if not 2 <= l <= layers:
+            raise ValueError(f"highlight {tuple(item)}: the layer l must be 2..{layers} (layer 1 is the input "
+                             f"and has no weights into it), got l = {l}")
+        if not 1 <= j <= sizes[l - 1]:
+            raise ValueError(f"highlight {tuple(item)}: layer {l} has {sizes[l - 1]} neurons, so j must be "
+                             f"1..{sizes[l - 1]}, got j = {j}")
+        if not 1 <= k <= sizes[l - 2]:
+            raise ValueError(f"highlight {tuple(item)}: layer {l - 1} has {sizes[l - 2]} neurons, so k (the "
+                             f"neuron of layer {l - 1} that feeds it) must be 1..{sizes[l - 2]}, got k = {k}")
+        chosen.add((l, j, k))
+    return chosen
+
+
+def _weight_symbol(l, j, k):
+    """w[l]_jk as an HTML-like label: the layer as a superscript, the indices as a subscript."""
+    return f"<<I>w</I><SUP>[{l}]</SUP><SUB>{_subscript(j, k)}</SUB>>"
+
+
+def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_biases=None,
+                 show_grads=False, input_names=None, plain=False, highlight=None,
+                 max_nodes=DEFAULT_MAX_NODES, title=None):
     """A network diagram of ``mlp`` (Goodfellow et al.'s Figure 6.2 style): one circle per neuron,
     layers side by side numbered as in Higham & Higham (layer 1 = the inputs), one edge per weight
     W[l][j,k] from neuron k of layer l−1 to neuron j of layer l, labelled with its value (and
     ``show_grads``: its gradient), blue for positive and red for negative, thicker for larger |w|.
+
+    plain:      Higham & Higham's style (their Figures 2.3 and 3.1): empty circles and thin black
+                edges, no numbers (``show_weights``, ``show_biases`` and ``show_grads`` cannot be
+                asked for then).
+    highlight:  a weight (l, j, k), or a list of them: the edge of w[l]_jk, from neuron k of layer
+                l−1 to neuron j of layer l, drawn thick and orange and labelled w[l]_jk (SVG id
+                ``w[l]_jk``). Indices out of range are a ValueError naming the layer's size.
 
     ``mlp`` is an ``nn.MLP`` or anything shaped like one: ``.layers``, each with ``.neurons``, each
     with ``.w`` (a list of Values) and ``.b`` (a Value). The limit ``max_nodes`` counts neurons and
     weights.
     """
     _check_options(rankdir, precision, max_nodes)
+    if not isinstance(plain, bool):
+        raise TypeError(f"plain must be True or False, got {plain!r}")
+    if plain and (show_weights or show_biases or show_grads):
+        raise ValueError("plain=True draws the network without numbers: do not also pass show_weights, "
+                         "show_biases or show_grads")
+    show_weights = not plain if show_weights is None else show_weights
+    show_biases = not plain if show_biases is None else show_biases
     try:
         layers = [list(layer.neurons) for layer in mlp.layers]
         nin = len(layers[0][0].w)
     except (AttributeError, IndexError, TypeError):
         raise TypeError("draw_network() takes an nn.MLP (or an object with .layers, each with .neurons, "
                         f"each with .w and .b), got {type(mlp).__name__}") from None
+    highlight = _check_highlight(highlight, [nin] + [len(n) for n in layers])
     count = nin + sum(len(n) * (1 + len(n[0].w)) for n in layers)
     check_size(count, max_nodes, what="network", unit="neurons and weights")
     if input_names is None:
@@ -336,11 +392,21 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=True, show_bias
     biggest = max((abs(w.data) for n in layers for neuron in n for w in neuron.w
                    if math.isfinite(w.data)), default=1.0) or 1.0
 
-    g = Drawing(name="network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "ranksep": "1.6",
-                                            "nodesep": "0.35", "splines": "line"},
+    g = Drawing(name="network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
+                                            "ranksep": "1.1" if plain else "1.6",
+                                            "nodesep": "0.3" if plain else "0.35", "splines": "line"},
                 node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "circle", "style": "filled",
-                           "fixedsize": "true", "width": "0.95"},
+                           "fixedsize": "true", "width": "0.5" if plain else "0.95"},
                 edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
+    ends = {(l - 1, k) for l, _, k in highlight} | {(l, j) for l, j, _ in highlight}
+    def neuron_style(l, j, kind):
+        """Plain: an empty white circle; otherwise the kind's fill. Ends of a highlighted edge: outlined."""
+        attrs = {"fillcolor": "white" if plain else NODE_STYLES[kind]["fillcolor"]}
+        if plain:
+            attrs["label"] = ""
+        if (l, j) in ends:
+            attrs.update(color=HIGHLIGHT_COLOUR, penwidth="3")
+        return attrs
     if title:
         g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
 
@@ -348,7 +414,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=True, show_bias
         c.attr(rank="same")
         c.node("L1", label="layer 1\\n(input)", **_HEADER)
         for k, name in enumerate(input_names, 1):
-            c.node(f"L1_{k}", label=_plain_html(name), fillcolor=NODE_STYLES["input"]["fillcolor"])
+            c.node(f"L1_{k}", **{"label": _plain_html(name), **neuron_style(1, k, "input")})
         _keep_order(c, ["L1"] + [f"L1_{k}" for k in range(1, nin + 1)])
     last = len(layers) + 1
     for l, neurons in enumerate(layers, 2):
@@ -360,15 +426,23 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=True, show_bias
                 text = _text(f"z[{l}]_{j}" if act == "linear" else f"a[{l}]_{j}")
                 if show_biases:
                     text += f'<BR/><FONT POINT-SIZE="9">b {fmt(neuron.b.data)}</FONT>'
-                colour = NODE_STYLES["output" if l == last else "intermediate"]["fillcolor"]
-                c.node(f"L{l}_{j}", label=f"<{text}>", fillcolor=colour,
-                       tooltip=f"b[{l}][{j}] = {neuron.b.data!r}")
+                style = neuron_style(l, j, "output" if l == last else "intermediate")
+                c.node(f"L{l}_{j}", **{"label": f"<{text}>", **style},
+                       tooltip=f"neuron {j} of layer {l}, b[{l}][{j}] = {neuron.b.data!r}")
             _keep_order(c, [f"L{l}"] + [f"L{l}_{j}" for j in range(1, len(neurons) + 1)])
         for j, neuron in enumerate(neurons, 1):
             for k, w in enumerate(neuron.w, 1):
                 attrs = {"color": "#1f77b4" if w.data >= 0 else "#d62728",
                          "penwidth": f"{0.6 + 2.4 * min(abs(w.data) / biggest, 1.0):.2f}",
                          "tooltip": f"W[{l}][{j},{k}] = {w.data!r}"}
+                if plain:
+                    attrs.update(color="black", penwidth="0.8", arrowhead="none")
+                if (l, j, k) in highlight:
+                    # the paper's Figure 3.1: one weight singled out, named w[l]_jk on its edge
+                    attrs.update(color=HIGHLIGHT_COLOUR, penwidth="4", label=_weight_symbol(l, j, k),
+                                 fontcolor=HIGHLIGHT_COLOUR, fontsize="14", id=f"w[{l}]_{_subscript(j, k)}",
+                                 tooltip=f"w[{l}]_{_subscript(j, k)}: neuron {k} of layer {l - 1} feeds "
+                                         f"neuron {j} of layer {l}; " + attrs["tooltip"])
                 if show_weights:
                     text = fmt(w.data) + (f" (∂ {fmt(w.grad)})" if show_grads else "")
                     # near the head, where the edges into a neuron fan out, rather than mid-way where they cross

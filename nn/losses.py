@@ -106,7 +106,7 @@ def half_squared_error(a, y):
 
 
 def quadratic_cost(outputs, targets):
-    """Cost = (1/N) Σ_i ½‖y_i − a_i‖²: the paper's cost over N samples, eq. (2.4).
+    """Cost = (1/N) Σ_i ½‖y_i − a_i‖²: the paper's cost over N samples, eq. (2.6).
 
     ``outputs`` holds one output per sample (a list of Values, or a Value for a network with one
     output); ``targets`` one target per sample (an (N, k) array, or (N,) for one output)."""

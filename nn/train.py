@@ -25,7 +25,7 @@ from .sampling import canonical, schedule
 from .checks import integer
 
 # Per-sample losses by name: loss(output, target) -> Value. The recorded cost is their mean over
-# the data set, so "quadratic" records the paper's Cost (eq. 2.4) = (1/N) Σ ½‖y − F(x)‖².
+# the data set, so "quadratic" records the paper's Cost (eq. 2.6) = (1/N) Σ ½‖y − F(x)‖².
 LOSSES = {
     "quadratic": losses.half_squared_error,
     "mse": losses.mse,
@@ -112,7 +112,7 @@ def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, check_fin
 
 def full_cost(model, inputs, targets, loss_fn):
     """(1/N) Σ_i C_i over the whole data set, as a float (no graph is kept). For the quadratic
-    loss this is the paper's Cost (eq. 2.4); netbp.m plots Σ_i ‖y_i − F(x_i)‖², 20 times it for
+    loss this is the paper's Cost (eq. 2.6); netbp.m plots Σ_i ‖y_i − F(x_i)‖², 20 times it for
     the ten points."""
     total = 0.0
     for x, y in zip(inputs, targets):

@@ -49,7 +49,7 @@ def netbp_step(W, b, x, y, eta):
 
 
 def numpy_cost(W, b, X, Y):
-    """The paper's Cost (eq. 2.4): (1/10) Σ ½‖y − F(x)‖²."""
+    """The paper's Cost (eq. 2.6): (1/10) Σ ½‖y − F(x)‖²."""
     return np.mean([0.5 * np.sum((y[:, None] - numpy_forward(W, b, x[:, None])[2]) ** 2) for x, y in zip(X, Y)])
 
 
@@ -284,14 +284,16 @@ def test_cli_quiet_eager_sgd_only_without_plots(tmp_path, capsys):
     assert main(["--method", "sgd", "--eager", "--iterations", "300", "--no-plots", "--quiet",
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("7. Summary") and "/10" in text and not out.exists()
+    assert text.startswith("8. Summary") and "/10" in text and not out.exists()
 
 
 def test_cli_least_squares_only(tmp_path, capsys):
     assert main(["--method", "nls", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "10 of 10 points" in text and "Stochastic gradient" not in text
-    assert sorted(os.listdir(tmp_path)) == ["boundary.png", "boundary.svg", "data.png", "data.svg"]
+    assert sorted(os.listdir(tmp_path)) == ["boundary.png", "boundary.svg", "data.png", "data.svg",
+                                            "five_layer.gv", "five_layer.png", "five_layer.svg",
+                                            "network.gv", "network.png", "network.svg", "sigmoid.png", "sigmoid.svg"]
 
 
 @pytest.mark.parametrize("argv", [["--iterations", "-5"], ["--iterations", "0"], ["--iterations", "2.5"],

@@ -1,16 +1,26 @@
-"""The paper's three kinds of figure, drawn as netbp.m and nlsrun.m draw them.
+"""The paper's figures of §2 and §6, drawn as netbp.m and nlsrun.m draw them.
 
-* ``plot_data``: the ten points in the unit square, circles for class A, crosses for B (Figure 1);
-* ``plot_cost``: the Cost (eq. 2.4) every ``record_every`` iterations on a log scale (netbp.m's
-  ``semilogy``, which plots 20 × Cost; here the paper's Cost itself);
+* ``plot_sigmoid``: the sigmoid (2.1) and a sigmoid with shifted and scaled input, σ(3(x − 5)),
+  over [−10, 10], evaluated by the engine (Figure 2.2);
+* ``plot_data``: the ten points in the unit square, circles for class A, crosses for B (Figure 2.1);
+* ``plot_cost``: the Cost (eq. 2.6) every ``record_every`` iterations on a log scale (Figure 6.1;
+  netbp.m's ``semilogy`` plots 20 × Cost, here the paper's Cost itself);
 * ``plot_boundaries``: the classifier as shaded regions on a 501 × 501 grid of the unit square,
-  grey where F(x)₁ ≥ F(x)₂ (class A), white elsewhere, with the points on top; one panel per method.
+  grey where F(x)₁ ≥ F(x)₂ (class A), white elsewhere, with the points on top; one panel per method
+  (Figures 6.2 and 2.4; with the eleventh point, 6.3 and 2.5).
+
+The network diagrams (Figures 2.3 and 3.1) are Graphviz drawings: ``diagrams.py``.
 """
 
 import numpy as np
 
+from engine import Value
+
 from .._common import pyplot, save_figure
 from .data import class_a
+
+SIGMOID_RANGE = (-10.0, 10.0)   # Figure 2.2's x axis
+SHIFT, SCALE = 5.0, 3.0         # Figure 2.2, right: σ(3(x − 5))
 
 GRID = 501  # nlsrun.m and netbp.m: xvals = 0:1/500:1
 
@@ -40,12 +50,39 @@ def _unit_square(ax):
     ax.set_ylabel("x₂")
 
 
+def sigmoid_curves(n=401):
+    """(x, σ(x), σ(3(x − 5))) on n points of [−10, 10], each value a ``Value.sigmoid()`` of the engine."""
+    xs = np.linspace(*SIGMOID_RANGE, n)
+    plain = np.array([Value(float(x)).sigmoid().data for x in xs])
+    shifted = np.array([(SCALE * (Value(float(x)) - SHIFT)).sigmoid().data for x in xs])
+    return xs, plain, shifted
+
+
+def plot_sigmoid(out_dir):
+    """Figure 2.2: left σ(x) = 1/(1 + e^(−x)) (eq. 2.1), right σ(3(x − 5)), steeper and centred at 5."""
+    plt = pyplot()
+    xs, plain, shifted = sigmoid_curves()
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2), sharey=True)
+    for ax, ys, title in ((axes[0], plain, r"σ(x) = 1 / (1 + $e^{-x}$)   (eq. 2.1)"),
+                          (axes[1], shifted, f"σ({SCALE:g}(x − {SHIFT:g})): input shifted and scaled")):
+        ax.plot(xs, ys, "b-", linewidth=2)
+        ax.set_xlim(*SIGMOID_RANGE)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("x")
+        ax.axhline(0.5, color="0.6", linewidth=0.6, linestyle=":")
+        ax.grid(True, alpha=0.3)
+        ax.set_title(title, fontsize=9)
+    axes[0].set_ylabel("value")
+    fig.suptitle("The sigmoid function (Higham & Higham, Fig. 2.2)", fontsize=10, y=1.02)
+    return save_figure(fig, out_dir, "sigmoid")
+
+
 def plot_data(X, Y, out_dir):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
     _points(ax, X, Y)
     _unit_square(ax)
-    ax.set_title("The ten labelled points (Higham & Higham, Fig. 1)", fontsize=9)
+    ax.set_title("The ten labelled points (Higham & Higham, Fig. 2.1)", fontsize=9)
     ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
     return save_figure(fig, out_dir, "data")
 
@@ -56,15 +93,16 @@ def plot_cost(run, out_dir):
     ax.semilogy(run.iterations, run.costs, "b-", linewidth=2)
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("Cost (eq. 2.4)")
-    ax.set_title(f"Stochastic gradient, η = {run.eta:g}, one point per step ({run.engine} engine)",
-                 fontsize=9)
+    ax.set_ylabel("Cost (eq. 2.6)")
+    ax.set_title(f"Stochastic gradient, η = {run.eta:g}, one point per step ({run.engine} engine; "
+                 f"cf. Fig. 6.1)", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     return save_figure(fig, out_dir, "cost")
 
 
-def plot_boundaries(panels, X, Y, out_dir, n=GRID):
-    """``panels``: list of (title, mask) with mask a boolean (n, n) array, True for class A."""
+def plot_boundaries(panels, X, Y, out_dir, n=GRID, stem="boundary"):
+    """``panels``: list of (title, mask) with mask a boolean (n, n) array, True for class A;
+    written as ``stem``.png and .svg."""
     plt = pyplot()
     xs, ys, _ = grid(n)
     fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 4.4), squeeze=False)
@@ -75,4 +113,4 @@ def plot_boundaries(panels, X, Y, out_dir, n=GRID):
         _points(ax, X, Y)
         _unit_square(ax)
         ax.set_title(title, fontsize=9)
-    return save_figure(fig, out_dir, "boundary")
+    return save_figure(fig, out_dir, stem)

@@ -1,11 +1,11 @@
 """The paper's 2-2-3-2 sigmoid network and the three graphs the demo records once and compiles.
 
-F(x) = σ(W[4] σ(W[3] σ(W[2] x + b[2]) + b[3]) + b[4]), 23 parameters, each drawn as 0.5·N(0, 1)
+F(x) = σ(W[4] σ(W[3] σ(W[2] x + b[2]) + b[3]) + b[4]) (eq. 2.4), 23 parameters, each drawn as 0.5·N(0, 1)
 (netbp.m). Each graph is recorded with the engine's Values through ``nn.MLP`` and compiled by
 ``engine.compile`` into straight-line Python with the same arithmetic as the eager engine:
 
 * the cost of one sample, C = ½‖y − F(x)‖² (eq. 5.1), inputs x₁, x₂, y₁, y₂: SGD steps and the
-  full-data Cost (eq. 2.4);
+  full-data Cost (eq. 2.6);
 * the residual r = ‖y − F(x)‖₂ of nlsrun.m, inputs x₁, x₂, y₁, y₂: least squares and its Jacobian;
 * the difference F(x)₁ − F(x)₂, inputs x₁, x₂: the classifier (class A where it is ≥ 0).
 """
@@ -64,28 +64,38 @@ def compile_difference(mlp):
 
 
 class HighamNetwork:
-    """The network with its compiled graphs, evaluated at any parameter list ``p``."""
+    """The network with its compiled graphs and a data set of N points (the paper's ten, or eleven
+    with the point of Figures 2.5 and 6.3), evaluated at any parameter list ``p``."""
 
-    def __init__(self, mlp, X, Y):
+    def __init__(self, mlp, X, Y, _graphs=None):
         self.mlp = mlp
         self.X = np.asarray(X, dtype=float)
         self.Y = np.asarray(Y, dtype=float)
         self.rows = rows(self.X, self.Y)
         self._XY = np.array(self.rows)
-        self.cost_graph = compile_cost(mlp)
-        self.residual_graph = compile_residual(mlp)
-        self.difference_graph = compile_difference(mlp)
+        self.cost_graph, self.residual_graph, self.difference_graph = _graphs or (
+            compile_cost(mlp), compile_residual(mlp), compile_difference(mlp))
+
+    def with_points(self, X, Y):
+        """The same network (the same Values and compiled graphs: the points are their inputs) on
+        another data set."""
+        return HighamNetwork(self.mlp, X, Y, (self.cost_graph, self.residual_graph, self.difference_graph))
+
+    @property
+    def n_points(self):
+        return len(self.X)
 
     def cost(self, p):
-        """The paper's Cost (eq. 2.4): (1/10) Σ_i ½‖y_i − F(x_i)‖², the mean of the per-sample C."""
+        """The paper's Cost (eq. 2.6): (1/N) Σ_i ½‖y_i − F(x_i)‖² (N = 10 in the paper), the mean of
+        the per-sample C."""
         return float(np.mean(self.cost_graph.forward_array(self._XY, p)))
 
     def residuals(self, p):
-        """The vector (‖y_i − F(x_i)‖₂)_i of nlsrun.m; Σ r_i² = 20 · Cost."""
+        """The vector (‖y_i − F(x_i)‖₂)_i of nlsrun.m; Σ r_i² = 2N · Cost (20 · Cost for ten points)."""
         return self.residual_graph.forward_array(self._XY, p)
 
     def jacobian(self, p):
-        """∂r_i/∂p_j (10 × 23) by reverse mode, one backward pass per point (vectorised)."""
+        """∂r_i/∂p_j (N × 23) by reverse mode, one backward pass per point (vectorised)."""
         return self.residual_graph.gradient_array(self._XY, p)[1]
 
     def class_a(self, points, p):
@@ -93,5 +103,5 @@ class HighamNetwork:
         return self.difference_graph.forward_array(points, p) >= 0.0
 
     def correct(self, p):
-        """How many of the ten points the network with parameters ``p`` classifies correctly."""
+        """How many of the N points the network with parameters ``p`` classifies correctly."""
         return int(np.sum(self.class_a(self.X, p) == (self.Y[:, 0] > self.Y[:, 1])))

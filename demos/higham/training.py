@@ -11,7 +11,7 @@ engines run the same steps:
   ``nn.optim.SGD``: the engine as a user first meets it, ten to twenty times slower.
 
 Both do the same floating-point operations in the same order, so they end at the same parameters
-bit for bit. After every chunk of ``record_every`` steps the full-data Cost (eq. 2.4) is recorded,
+bit for bit. After every chunk of ``record_every`` steps the full-data Cost (eq. 2.6) is recorded,
 evaluated by the compiled cost graph in both cases (so the recorded costs agree bit for bit too).
 """
 
@@ -48,7 +48,7 @@ def sample_order(rng, iterations, n_points=10):
 
 @dataclass
 class SGDRun:
-    """The outcome of a run: final parameters and the recorded full-data Cost (eq. 2.4)."""
+    """The outcome of a run: final parameters and the recorded full-data Cost (eq. 2.6)."""
     engine: str
     eta: float
     start: list

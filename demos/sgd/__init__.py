@@ -4,7 +4,7 @@ Every method starts from the same 23 parameters (``MLP(2, [2, 3, 2], sigmoid, si
 init="normal")``, the paper's 0.5·N(0, 1) draw from a seeded NumPy generator) and gets the same
 budget of *single-sample gradient evaluations*: one ∇C_{x_i} is one evaluation, so a full-batch
 step costs N = 10, a step of Approach 2 with a mini-batch of m costs m, a step of Approach 1 costs 1.
-The cost drawn is the paper's Cost (eq. 2.4), (1/10) Σ_i ½‖y(x_i) − F(x_i)‖², over all ten points
+The cost drawn is the paper's Cost (eq. 2.6), (1/10) Σ_i ½‖y(x_i) − F(x_i)‖², over all ten points
 (netbp.m plots 20 times it).
 
 The methods (Higham & Higham §4 and the usual variants):
@@ -168,7 +168,7 @@ def plot(runs, out_dir):
                     label=f"{run.method.label}: {run.final_cost:.1e}")
     ax.axhline(TARGET_COST, color="0.6", lw=0.8)
     ax.set(xlabel="single-sample gradient evaluations (a full-batch step costs 10, a mini-batch m)",
-           ylabel="Cost (eq. 2.4) = (1/10) Σ ½‖y − F(x)‖²",
+           ylabel="Cost (eq. 2.6) = (1/10) Σ ½‖y − F(x)‖²",
            title="Higham network, same start, same budget: gradient descent and its stochastic variants")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")

@@ -23,7 +23,7 @@ def main(argv=None):
     say = reporter(args.quiet)
 
     say(f"Higham network 2-2-3-2, seed {args.seed}, {args.budget:,} single-sample gradient "
-        f"evaluations per method; Cost = paper's eq. 2.4")
+        f"evaluations per method; Cost = paper's eq. 2.6")
     with Stopwatch() as clock:
         runs = compare(args.seed, args.budget, args.lr, args.adam_lr, args.record_every,
                        on_run=lambda r: say(f"  {r.method.label:<32} Cost {r.costs[0]:.4f} -> "
