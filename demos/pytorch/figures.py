@@ -3,7 +3,8 @@
 Left: the cost over all the data after each step (the paper's Cost, eq. 2.4, or J), at our
 parameters as lines and at PyTorch's as dots on top (every few steps). Right: the
 largest |p_ours − p_torch| over the parameters after each step, on a log scale beside float64's
-machine epsilon 2⁻⁵² ≈ 2.2e-16; steps after which the two agree bit for bit leave gaps (log 0).
+machine epsilon 2⁻⁵² ≈ 2.2e-16; steps after which the two agree bit for bit leave gaps (log 0). The
+thousands of dots are rasterised inside the SVG, which keeps it small.
 """
 
 import numpy as np
@@ -26,7 +27,7 @@ def plot_agreement(problem, agreements, out_dir):
                       markerfacecolor="none", label=f"{a.label}: torch.optim")
         d = a.per_step
         right.semilogy(k[1:], np.where(d[1:] == 0.0, np.nan, d[1:]), ".", color=color, markersize=2.5,
-                       label=a.label)
+                       rasterized=True, label=a.label)
     right.axhline(EPS, color="0.4", linestyle="--", linewidth=1, label="2⁻⁵² (float64 epsilon)")
     left.set_xlabel("step")
     left.set_ylabel(problem.total_name)
