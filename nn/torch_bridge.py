@@ -105,7 +105,8 @@ def from_torch(module):
     The hidden layers must share one activation (an MLP has a hidden and an output activation).
     float32 (or half-precision) parameters are widened to float64, which is exact; anything else
     an MLP cannot represent (convolutions, dropout, normalisation, other activations, a Linear
-    without bias, sizes that do not chain) is refused with an error naming the module."""
+    without bias, sizes that do not chain) is refused with an error naming the module (numbered in
+    the order the modules run, those of nested Sequentials included)."""
     torch = require_torch("nn.from_torch")
     if isinstance(module, torch.nn.Linear):
         module = torch.nn.Sequential(module)
@@ -127,14 +128,15 @@ def from_torch(module):
         name = _activation_name(torch, m)
         if name is None:
             raise ValueError(_refusal(i, m))
+        if name == "linear":   # Identity changes nothing, wherever it stands
+            continue
         if not layers:
             raise ValueError(f"module {i} of the Sequential ({type(m).__name__}) comes before any Linear: "
                              f"an MLP's inputs go into a layer first")
-        if layers[-1][1] != "linear" and name != "linear":
+        if layers[-1][1] != "linear":
             raise ValueError(f"module {i} of the Sequential ({type(m).__name__}) follows another "
                              f"activation: an MLP layer has one activation")
-        if name != "linear":
-            layers[-1][1] = name
+        layers[-1][1] = name
     if not layers:
         raise ValueError("from_torch got a Sequential without any Linear layer")
     hidden = {name for _, name in layers[:-1]}

@@ -92,7 +92,8 @@ def test_the_copies_are_independent():
 
 def test_nested_sequentials_identity_and_a_bare_linear_are_read():
     inner = torch.nn.Sequential(torch.nn.Linear(2, 3, dtype=torch.float64), torch.nn.ReLU())
-    mlp = nn.from_torch(torch.nn.Sequential(inner, torch.nn.Linear(3, 1, dtype=torch.float64), torch.nn.Identity()))
+    mlp = nn.from_torch(torch.nn.Sequential(torch.nn.Identity(), inner, torch.nn.Identity(),
+                                            torch.nn.Linear(3, 1, dtype=torch.float64), torch.nn.Identity()))
     assert mlp.sizes == [2, 3, 1] and (mlp.activation, mlp.output_activation) == ("relu", "linear")
     single = nn.from_torch(torch.nn.Linear(4, 2, dtype=torch.float64))
     assert single.sizes == [4, 2] and single.output_activation == "linear"
