@@ -11,7 +11,8 @@
 
 Modules (``nn.module``), losses (``nn.losses``), optimizers (``nn.optim``), the sampling schemes
 of the paper's §4 (``nn.sampling``), a training loop (``nn.train``), data sets (``nn.data``) and
-JSON saving (``nn.saving``); everything is exported here.
+JSON saving (``nn.saving``) and the bridge to PyTorch (``nn.torch_bridge``: ``to_torch``,
+``from_torch``; PyTorch itself is imported only when they are called); everything is exported here.
 """
 
 from .activations import NAMES as ACTIVATIONS
@@ -23,6 +24,7 @@ from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .sampling import SCHEMES, approach1, approach2, full_batch, schedule
 from .saving import load, load_into, save
+from .torch_bridge import from_torch, to_torch
 from .train import LOSSES, History, full_cost, gradient_step, train
 
 __all__ = [
@@ -34,4 +36,5 @@ __all__ = [
     "train", "History", "gradient_step", "full_cost", "LOSSES",
     "higham_data", "higham_classes", "xor_data", "xor_solution", "two_moons", "logistic_1d",
     "save", "load", "load_into",
+    "to_torch", "from_torch",
 ]
