@@ -16,6 +16,7 @@ import pytest
 
 from engine import OPS, Value, topological_order
 from nn import MLP, Layer, Neuron
+from benchmarks.micrograd_demo import demo_data, svm_training
 from randgraph import random_graph
 
 SEEDS = range(40)
@@ -218,34 +219,14 @@ def test_micrograd_0_1_0_builds_the_same_network():
     assert [float(p.data) for p in theirs.parameters()] == [p.data for p in ours.parameters()]
 
 
-def _svm_step_losses(Value_, MLP_, X, y, steps):
-    """micrograd demo.ipynb's training loop: max-margin loss + 1e-4 L2, lr 1 − 0.9 k / 100."""
-    random.seed(1337)
-    model = MLP_(2, [16, 16, 1])
-    losses = []
-    for k in range(steps):
-        inputs = [list(map(Value_, row)) for row in X]
-        scores = list(map(model, inputs))
-        data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(scores))
-        total = data_loss + 1e-4 * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        total.backward()
-        for p in model.parameters():
-            p.data -= (1.0 - 0.9 * k / 100) * p.grad
-        losses.append(float(total.data))
-    return losses, [float(p.data) for p in model.parameters()]
-
-
 def _moons(n, seed):
-    sklearn = pytest.importorskip("sklearn.datasets", reason="scikit-learn makes demo.ipynb's moons")
-    np.random.seed(seed)  # demo.ipynb seeds NumPy's global state; make_moons draws from it
-    X, y = sklearn.make_moons(n_samples=n, noise=0.1)
-    return X, y * 2 - 1
+    pytest.importorskip("sklearn.datasets", reason="scikit-learn makes demo.ipynb's moons")
+    return demo_data(n, seed)
 
 
 def test_demo_notebooks_first_loss():
     X, y = _moons(100, 1337)
-    losses, _ = _svm_step_losses(Value, MLP, X, y, 1)
+    losses, _ = svm_training(Value, MLP, X, y, 1)
     assert losses[0] == 0.8958441028683222  # printed by micrograd's demo.ipynb
 
 
@@ -255,10 +236,12 @@ def test_demo_notebooks_training_agrees_with_micrograd_step_for_step():
                                                                "(pip install micrograd==0.1.0)")
     micrograd_nn = pytest.importorskip("micrograd.nn")
     X, y = _moons(100, 1337)
-    X, y = X[:20], y[:20]  # micrograd is slow: 20 of the 100 points, all 100 steps
+    # micrograd takes about 0.1 s a step even here: 8 of the 100 points for 25 steps (the whole
+    # of demo.ipynb, 100 points and 100 steps, is benchmarks/micrograd_demo.py)
+    X, y = X[:8], y[:8]
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # micrograd's recursive sort
-    ours, our_params = _svm_step_losses(Value, MLP, X, y, 100)
-    theirs, their_params = _svm_step_losses(engine_mg.Value, micrograd_nn.MLP, X, y, 100)
+    ours, our_params = svm_training(Value, MLP, X, y, 25)
+    theirs, their_params = svm_training(engine_mg.Value, micrograd_nn.MLP, X, y, 25)
     assert ours[0] == theirs[0]  # same weights, same operations in the same order: same bits
     # micrograd sums a node's gradient contributions in the order of its _prev sets (by object
     # address), so the last bits of a sum may differ from the first step on
