@@ -36,6 +36,7 @@ class EngineEager:
         xs, ys = [list(x) for x in X], [list(y) for y in Y]  # lists, as nn.train prepares them
         for k in ks:
             cost = loss(model(xs[k]), ys[k])
+            opt.zero_grad()  # backward() adds into the parameters' grads
             cost.backward()
             opt.step()
 
