@@ -51,6 +51,9 @@ def topological_order(root):
 # Marks that backward_order leaves in the grad slot of an interior node while it walks the graph.
 _OPEN = object()  # inputs pushed, node not yet emitted
 _DONE = object()  # emitted into the order
+# The -0.0 that backward_order gives a leaf it holds: a float object of its own (made at run time,
+# so no literal -0.0 anywhere is the same object), so "is _HELD" means "held by this walk".
+_HELD = float("-0.0")
 
 
 def backward_order(root, held=None):
@@ -63,19 +66,21 @@ def backward_order(root, held=None):
     (-0.0 + x == x bit for bit, even for x == -0.0), so each ends up as the plain sum of its
     chain-rule contributions.
 
-    ``held``, a dict, receives each leaf's grad as it was, and the leaf's grad is set to -0.0 as
-    well, so that the pass computes this pass's gradient alone; ``Value.backward`` then adds the
-    held number back, once per leaf (so a second pass doubles a leaf's grad exactly). Without
-    ``held`` the leaves are not touched. The caller holds ``Value.backward``'s lock: two walks at
+    ``held``, a list, receives a pair (leaf, its grad as it was) for each leaf, whose grad is set
+    to -0.0 as well, so that the pass computes this pass's gradient alone; ``Value.backward`` then
+    adds the held number back, once per leaf (so a second pass doubles a leaf's grad exactly).
+    A leaf is recognised as held by the identity of the -0.0 object it holds (one of its own,
+    ``_HELD``, that nothing else stores): cheaper than a dict, and exact. Without ``held`` the
+    leaves are not touched. The caller holds ``Value.backward``'s lock: two walks at
     once would read each other's marks.
     """
     if root._a is None:
         return []
-    if held is None:
-        held = {}
-        restore = True
-    else:
-        restore = False
+    restore = held is None
+    if restore:
+        held = []
+    hold = held.append
+    HELD = _HELD
     order = []
     emit = order.append
     stack = [root]
@@ -98,33 +103,36 @@ def backward_order(root, held=None):
             if a.__class__ is tuple:  # variadic node: all inputs in _a
                 for p in reversed(a):  # reversed so that the first input's side comes first
                     if p._a is None:
-                        if p not in held:
-                            held[p] = p.grad
-                            p.grad = -0.0
+                        if p.grad is not HELD:
+                            hold((p, p.grad))
+                            p.grad = HELD
                     elif p.grad is not DONE:
                         push(p)
                 continue
             b = v._b  # pushed before a so that a's side of the graph is emitted first
             if b is not None:
                 if b._a is None:
-                    if b not in held:
-                        held[b] = b.grad
-                        b.grad = -0.0
+                    if b.grad is not HELD:
+                        hold((b, b.grad))
+                        b.grad = HELD
                 elif b.grad is not DONE:
                     push(b)
             if a._a is None:
-                if a not in held:
-                    held[a] = a.grad
-                    a.grad = -0.0
+                if a.grad is not HELD:
+                    hold((a, a.grad))
+                    a.grad = HELD
             elif a.grad is not DONE:
                 push(a)
+    except BaseException:  # interrupted: the leaves too are left as they were
+        restore = True
+        raise
     finally:
         for v in order:
             v.grad = -0.0
         for v in stack:  # only after an interruption: leave no mark behind
             v.grad = -0.0
         if restore:  # the caller did not ask for the leaves: leave them as they were
-            for p, g in held.items():
+            for p, g in held:
                 p.grad = g
     return order
 

@@ -76,7 +76,7 @@ def backward_steps(root, gradient=1.0, *, apply=False):
     the steps are computed lazily, one per ``next()``. A leaf root gives no steps.
     """
     gradient = _check_root(root, gradient)
-    held = {}
+    held = []
     if apply:
         order = backward_order(root, held)  # resets every grad of the pass to -0.0, as backward() does
         if root._a is None:
@@ -111,7 +111,7 @@ def _steps(root, gradient, order, apply, held):
             contributions.append(Contribution(position, p, d, amount, before, after, first))
         yield BackwardStep(number, node, g, tuple(contributions))
     if apply:  # the pass is over: each leaf adds its gradient to what it held, as backward() does
-        for p, g in held.items():
+        for p, g in held:
             p.grad = g + p.grad
 
 

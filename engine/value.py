@@ -154,7 +154,7 @@ class Value:
             if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf
                 self.grad += gradient
             else:
-                held = {}  # each leaf's grad before this pass; the pass starts the leaf at -0.0
+                held = []  # (leaf, its grad before this pass); the pass starts each leaf at -0.0
                 order = backward_order(self, held)  # also resets every interior grad to -0.0
                 self.grad = gradient
                 backprop = _BACKPROP
@@ -162,10 +162,10 @@ class Value:
                     for v in reversed(order):
                         backprop[v._operation](v)
                 except BaseException:  # an interrupted pass adds nothing to the leaves
-                    for p, g in held.items():
+                    for p, g in held:
                         p.grad = g
                     raise
-                for p, g in held.items():  # add this pass's gradient, once per leaf
+                for p, g in held:  # add this pass's gradient, once per leaf
                     p.grad = g + p.grad
         if check_finite:
             report = first_nonfinite(self)
