@@ -3,7 +3,9 @@
 * "uniform":   every parameter drawn from U(-1, 1), the distribution micrograd uses for weights;
 * "normal":    every parameter drawn as 0.5 * N(0, 1), as in Higham & Higham's netbp.m;
 * "micrograd": micrograd exactly: weights U(-1, 1), biases 0;
-* "zeros":     every parameter 0 (no random numbers are drawn).
+* "zeros":     every parameter 0 (no random numbers are drawn);
+* "pytorch":   weights and biases from U(-1/√nin, 1/√nin), nin the number of inputs of a neuron (for a
+               convolution filter, channels × k × k): PyTorch's default for nn.Linear and nn.Conv2d.
 
 A layer draws its weight matrix W[l] row by row (row j = neuron j), then its bias vector b[l]; an
 MLP draws layer 2, then layer 3, ... from one generator. So a network is a function of the seed.
@@ -13,7 +15,7 @@ import numbers
 
 import numpy as np
 
-INITS = ("uniform", "normal", "micrograd", "zeros")
+INITS = ("uniform", "normal", "micrograd", "zeros", "pytorch")
 
 
 def generator(rng):
@@ -43,6 +45,10 @@ def draw(init, rng, nout, nin):
     if init == "normal":
         W = 0.5 * rng.standard_normal((nout, nin))
         return W, 0.5 * rng.standard_normal(nout)
+    if init == "pytorch":
+        bound = 1.0 / np.sqrt(nin)
+        W = rng.uniform(-bound, bound, (nout, nin))
+        return W, rng.uniform(-bound, bound, nout)
     W = rng.uniform(-1.0, 1.0, (nout, nin))
     if init == "micrograd":
         return W, np.zeros(nout)
