@@ -9,7 +9,8 @@
 """
 
 from .compiler import CompiledGraph, CompileError, compile
-from .functions import exp, log, max, relu, sigmoid, softplus, tanh  # noqa: A004 (engine.max)
+# engine.max, as torch.max; left out of __all__ so that "from engine import *" keeps Python's max
+from .functions import exp, log, max, relu, sigmoid, softplus, tanh  # noqa: A004
 from .gradcheck import gradient_error, numerical_gradient
 from .graph import NonFiniteError, edges, first_nonfinite, leaves, local_derivatives, topological_order
 from .numerics import DomainError
@@ -21,7 +22,7 @@ from .stepper import backward_frames, write_frames, write_stepper_html
 
 __all__ = [
     "Value", "OPS", "Op", "DomainError",
-    "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "max",
+    "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
     "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite", "NonFiniteError",
     "numerical_gradient", "gradient_error",
     "compile", "CompiledGraph", "CompileError",

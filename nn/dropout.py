@@ -51,9 +51,9 @@ class Dropout(Module):
         l = self.number
         self.masks = [Value(float(d), f"d[{l}]_{k}") for k, d in enumerate(self.sample(1, len(x))[0], 1)]
         out = []
-        for k, (v, d) in enumerate(zip(x, self.masks), 1):
+        for v, d in zip(x, self.masks):
             y = v * d
-            y.label = f"a[{l}]_{k}·d"
+            y.label = None if getattr(v, "label", None) is None else f"{v.label}·{d.label}"
             out.append(y)
         return out
 

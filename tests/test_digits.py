@@ -123,6 +123,7 @@ def test_missing_scikit_learn_names_the_extra(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("argv,option", [(["--epochs", "0"], "--epochs"), (["--images", "5"], "--images"),
+                                         (["--images", "1798"], "--images"),
                                          (["--batch", "x"], "--batch")])
 def test_bad_arguments_are_usage_errors(argv, option, capsys):
     with pytest.raises(SystemExit) as exc:

@@ -87,3 +87,9 @@ def test_max_against_pytorch_max_pool_convention():
     t = torch.tensor(window, dtype=torch.float64).reshape(1, 1, 2, 2).requires_grad_()
     torch.nn.functional.max_pool2d(t, 2).sum().backward()
     assert [x.grad for x in xs] == t.grad.flatten().tolist()
+
+
+def test_star_import_keeps_pythons_max():
+    namespace = {}
+    exec("from engine import *", namespace)
+    assert "max" not in namespace and engine.max is vmax

@@ -28,8 +28,8 @@ def _parse(argv):
     parser.add_argument("--images", type=positive_int, default=None, metavar="N",
                         help="use only N of the 1,797 images, split 60/20/20 (for a quick run; at least 10)")
     args = parser.parse_args(argv)
-    if args.images is not None and args.images < 10:
-        parser.error(f"argument --images: at least 10 images are needed for three sets, got {args.images}")
+    if args.images is not None and not 10 <= args.images <= data.IMAGES:
+        parser.error(f"argument --images: from 10 (three sets) to {data.IMAGES:,} (all of them), got {args.images}")
     check_out_dir(parser, args)
     return args
 

@@ -9,6 +9,7 @@ import numpy as np
 
 CLASSES = 10
 SIDE = 8
+IMAGES = 1797  # in sklearn.datasets.load_digits
 SPLIT = (0.6, 0.2, 0.2)  # training, validation, test
 
 
