@@ -9,7 +9,8 @@
 """
 
 from .compiler import CompiledGraph, CompileError, compile
-from .functions import exp, log, relu, sigmoid, softplus, tanh
+# engine.max, as torch.max; left out of __all__ so that "from engine import *" keeps Python's max
+from .functions import exp, log, max, relu, sigmoid, softplus, tanh  # noqa: A004
 from .gradcheck import gradient_error, numerical_gradient
 from .graph import NonFiniteError, edges, first_nonfinite, leaves, local_derivatives, topological_order
 from .numerics import DomainError

@@ -121,9 +121,20 @@ def softplus(a):
     return math.log1p(_exp(a))
 
 
+def maximum(a, b):
+    """The larger of a and b; a itself at a tie (so max(0.0, -0.0) is 0.0 and max(-0.0, 0.0) is
+    -0.0, as the derivative ``ge`` credits a); NaN if either is NaN, as torch.maximum."""
+    return a if a >= b or a != a else b
+
+
+def ge(a, b):
+    """d max(a, b)/da: 1 where a >= b (a tie counts for a, the first argument), else 0."""
+    return 1.0 if a >= b else 0.0
+
+
 SCALAR = {name: globals()[name] for name in (
     "exp", "log", "divide", "power", "power_d", "pow_da", "pow_db", "tanh", "sigmoid", "softplus", "relu",
-    "step")}
+    "step", "maximum", "ge")}
 SCALAR.update(INLINE_NAMES)
 
 
@@ -212,9 +223,19 @@ def step_array(a):
     return np.where(np.asarray(a) > 0.0, 1.0, 0.0)
 
 
+def maximum_array(a, b):
+    a = np.asarray(a, dtype=float)
+    return np.where((a >= b) | (a != a), a, b)  # not np.maximum: the same choice of a at ties (±0)
+
+
+def ge_array(a, b):
+    return np.where(np.asarray(a) >= b, 1.0, 0.0)
+
+
 ARRAY = {
     "exp": exp_array, "log": log_array, "divide": divide_array, "power": power_array,
     "power_d": power_d_array, "pow_da": pow_da_array, "pow_db": pow_db_array, "tanh": np.tanh, "sigmoid": sigmoid_array,
     "softplus": softplus_array, "relu": relu_array, "step": step_array,
+    "maximum": maximum_array, "ge": ge_array,
 }
 assert ARRAY.keys() == SCALAR.keys() - INLINE_NAMES.keys()

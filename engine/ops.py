@@ -12,6 +12,10 @@ Python expressions over the inputs (``a``, ``b`` ...), the result (``out``) and 
 Read it as a table of derivatives: d(out)/da and d(out)/db. A partial of ``None`` marks an input that
 is a constant of the operation (the number n in x ** n), which receives no gradient.
 
+``max`` is binary: a maximum over many inputs (a pooling window, the shift of a softmax) is a
+chain ``max(max(a, b), c) ...``, and because a tie goes to the first argument, the gradient reaches
+the first of several equal maxima in reading order.
+
 One row is *variadic*: ``affine``, the weighted input of a neuron, z = b + Σ_k w_k x_k (equation 5.2
 of Higham & Higham, one row of W a + b). Its inputs are b followed by the pairs (w_k, x_k); its rule
 ``b + sum(w * x)`` expands to ``b + w_1 * x_1 + w_2 * x_2 + ...``, summed left to right, and its
@@ -32,8 +36,9 @@ class Op:
     doc: str = ""
     # affine only: inputs[0] appears once, the rest repeat as a group ("w", "x") any number of times
     variadic: bool = False
-    # True for an operation whose *graph* would depend on the data (a future max/where); compiled
-    # code cannot follow such an operation, so engine.compile refuses it.
+    # True for an operation whose *graph* would depend on the data (none so far: max, like relu, is
+    # one node whose derivative, not its graph, depends on the data); compiled code cannot follow
+    # such an operation, so engine.compile refuses it.
     data_dependent_graph: bool = field(default=False)
 
     @property
@@ -64,6 +69,10 @@ _TABLE = [
        doc="max(0, a); its derivative at 0 is taken as 0, as in PyTorch"),
     Op("softplus",  "softplus", ("a",), "softplus(a)",          ("sigmoid(a)",),
        doc="log(1 + e^a), computed without overflow"),
+    Op("max",       "max",  ("a", "b"), "maximum(a, b)",        ("ge(a, b)",               "1.0 - ge(a, b)"),
+       doc="the larger of a and b (NaN if either is NaN); at a tie a == b the whole gradient goes to "
+           "the first argument, so a left-to-right max over a window credits its first maximum, as "
+           "PyTorch's max_pool2d does"),
     #                        inputs: b, then pairs (w, x)          d/db    d/dw   d/dx
     Op("affine",    "Σ",    ("b", "w", "x"), "b + sum(w * x)",  ("1.0", "x", "w"), variadic=True,
        doc="z = b + Σ_k w_k x_k: a neuron's weighted input, Higham & Higham (5.2)"),

@@ -210,6 +210,7 @@ def _install_methods():
         ("neg", "__neg__", False),
         ("exp", "exp", False), ("log", "log", False), ("tanh", "tanh", False),
         ("sigmoid", "sigmoid", False), ("relu", "relu", False), ("softplus", "softplus", False),
+        ("max", "max", False),
     ]
     for opname, method, swap in methods:
         fn = codegen.make_eager(ops[opname], method, Value, lift, swap)

@@ -9,7 +9,8 @@
 >>> history.steps
 [0, 100, 200]
 
-Modules (``nn.module``), losses (``nn.losses``), optimizers (``nn.optim``), the sampling schemes
+Modules (``nn.module``), convolution, pooling and dropout layers (``nn.conv``, ``nn.dropout``,
+``nn.sequential``), losses (``nn.losses``), optimizers (``nn.optim``), the sampling schemes
 of the paper's §4 (``nn.sampling``), a training loop (``nn.train``), data sets (``nn.data``) and
 JSON saving (``nn.saving``) and the bridge to PyTorch (``nn.torch_bridge``: ``to_torch``,
 ``from_torch``; PyTorch itself is imported only when they are called); everything is exported here.
@@ -19,7 +20,10 @@ from .activations import NAMES as ACTIVATIONS
 from .data import higham_classes, higham_data, logistic_1d, two_moons, xor_data, xor_solution
 from .initializers import INITS
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, half_squared_error,
-                     hinge_loss, l2_penalty, mse, quadratic_cost, softmax_cross_entropy)
+                     hinge_loss, l2_penalty, mse, quadratic_cost, softmax_cross_entropy, softmax_log_loss)
+from .conv import Conv2d, Flatten, MaxPool2d, ReLU
+from .dropout import Dropout
+from .sequential import Sequential
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .sampling import SCHEMES, approach1, approach2, full_batch, schedule
@@ -29,8 +33,9 @@ from .train import LOSSES, History, full_cost, gradient_step, train
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
+    "Conv2d", "MaxPool2d", "ReLU", "Flatten", "Dropout", "Sequential",
     "half_squared_error", "quadratic_cost", "mse", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "softmax_cross_entropy", "hinge_loss", "l2_penalty",
+    "binary_cross_entropy_with_logits", "softmax_cross_entropy", "softmax_log_loss", "hinge_loss", "l2_penalty",
     "Optimizer", "SGD", "Adam",
     "approach1", "approach2", "full_batch", "schedule", "SCHEMES",
     "train", "History", "gradient_step", "full_cost", "LOSSES",

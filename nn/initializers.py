@@ -3,7 +3,9 @@
 * "uniform":   every parameter drawn from U(-1, 1), the distribution micrograd uses for weights;
 * "normal":    every parameter drawn as 0.5 * N(0, 1), as in Higham & Higham's netbp.m;
 * "micrograd": micrograd exactly: weights U(-1, 1), biases 0;
-* "zeros":     every parameter 0 (no random numbers are drawn).
+* "zeros":     every parameter 0 (no random numbers are drawn);
+* "pytorch":   weights and biases from U(-1/√nin, 1/√nin), nin the number of inputs of a neuron (for a
+               convolution filter, channels × k × k): PyTorch's default for nn.Linear and nn.Conv2d.
 
 Where the numbers come from (``rng``): an int seed or a NumPy ``Generator`` gives explicit,
 repeatable NumPy draws (NumPy's global state is never used). ``rng=None`` draws from Python's
@@ -20,7 +22,7 @@ import random
 
 import numpy as np
 
-INITS = ("uniform", "normal", "micrograd", "zeros")
+INITS = ("uniform", "normal", "micrograd", "zeros", "pytorch")
 
 
 def generator(rng):
@@ -69,6 +71,10 @@ def draw(init, rng, nout, nin):
     if init == "normal":
         W = 0.5 * rng.standard_normal((nout, nin))
         return W, 0.5 * rng.standard_normal(nout)
+    if init == "pytorch":
+        bound = 1.0 / np.sqrt(nin)
+        W = rng.uniform(-bound, bound, (nout, nin))
+        return W, rng.uniform(-bound, bound, nout)
     W = rng.uniform(-1.0, 1.0, (nout, nin))
     if init == "micrograd":
         return W, np.zeros(nout)

@@ -11,13 +11,16 @@ Conventions, for every function here:
   scale of the gradient;
 * the graph of a loss never depends on the numbers (no branches on data), so a graph recorded
   once stays valid for any data, as compiled code needs. The only data-dependent quantity is the
-  max shift of ``softmax_cross_entropy``, a plain constant that cancels exactly in exact arithmetic.
+  max shift of ``softmax_cross_entropy``, a plain constant that cancels exactly in exact arithmetic
+  (and its target index picks a logit); ``softmax_log_loss`` computes its shift with the engine's
+  ``max``, in the graph, and takes a one-hot target, so it compiles.
 """
 
 import math
 import numbers
 
 from engine import Value, affine
+from engine import max as vmax
 
 # Probabilities are squeezed into [_EPS, 1 - _EPS] before their logarithm is taken.
 _EPS = 1e-12
@@ -236,6 +239,29 @@ def softmax_cross_entropy(logits, target_index):
     if not z:
         raise ValueError("softmax_cross_entropy needs at least one logit")
     return _labelled(_softmax_ce_one(z, _class_index(target_index, len(z))), "CE")
+
+
+def softmax_log_loss(logits, y):
+    """The log loss of the softmax, Higham & Higham (7.4): −Σ_k y_k log softmax(z)_k, one sample.
+
+    ``logits`` z is a list of Values; ``y`` the one-hot vector of the true class (numbers, or leaf
+    Values standing for it in a compiled graph), so the loss is −log softmax(z)_t. It is computed as
+
+        log Σ_k e^(z_k − m) − Σ_k y_k (z_k − m),    m = max(z_1, ..., z_K),
+
+    with m a node of the graph (the engine's ``max``): every exponent is ≤ 0, so nothing overflows,
+    and no branch depends on the logits or the target, so a graph recorded once compiles and serves
+    every sample. Its gradient is softmax(z) − y when Σ y = 1 (the path through m cancels: exactly
+    in exact arithmetic, to rounding in floats)."""
+    z = _values(logits, "logits")
+    y = _numbers(y, len(z), "one-hot targets", "logits")
+    for k, t in enumerate(y):
+        if t.__class__ is not Value and not 0.0 <= t <= 1.0:
+            raise ValueError(f"softmax_log_loss: a one-hot target has entries in [0, 1], entry {k} is {t!r}")
+    m = vmax(*z) if len(z) > 1 else z[0]
+    d = [zk - m for zk in z]
+    log_sum = total([dk.exp() for dk in d]).log()
+    return _labelled(log_sum - affine(y, d), "C")
 
 
 def hinge_loss(scores, labels):

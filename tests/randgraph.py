@@ -11,7 +11,7 @@ import random
 from engine import Value, affine, topological_order
 
 UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus")
-BINARY = ("add", "sub", "mul", "div", "pow", "powc", "affine")
+BINARY = ("add", "sub", "mul", "div", "pow", "powc", "max", "affine")
 
 
 def _squash(v):
@@ -63,6 +63,13 @@ def random_graph(seed, n_leaves=4, n_ops=12):
             out = a ** rng.choice([2, 3, -1]) if abs(a.data) > 0.2 else _positive(a) ** 1.5
             if abs(out.data) > 50:
                 out = _squash(out)
+        elif name == "max":
+            # a kink where a == b: keep distinct arguments apart (the same node twice is fine)
+            if a is not b and abs(a.data - b.data) < 0.1:
+                b = b + (0.3 if b.data >= a.data else -0.3)
+            if rng.random() < 0.3:  # a plain number as the second argument
+                b = number if abs(number - a.data) >= 0.1 else a.data + 0.5
+            out = a.max(b)
         else:  # affine
             k = rng.randint(1, 3)
             ws = [rng.choice(pool) for _ in range(k)]

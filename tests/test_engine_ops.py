@@ -26,6 +26,8 @@ CASES = {
     "relu": (lambda a: a.relu(), [(0.3,), (-2.0,)], lambda a: max(a, 0.0), lambda a: (float(a > 0),)),
     "softplus": (lambda a: a.softplus(), [(0.3,), (-2.0,)], lambda a: math.log(1 + math.exp(a)),
                  lambda a: (1 / (1 + math.exp(-a)),)),
+    "max": (lambda a, b: a.max(b), [(0.3, -1.2), (-0.4, 2.5)], max,
+            lambda a, b: (float(a > b), float(b > a))),
     "affine": (lambda b, w1, x1, w2, x2: affine([w1, w2], [x1, x2], b),
                [(0.1, 0.5, -1.5, 2.0, 0.25)], lambda b, w1, x1, w2, x2: b + w1 * x1 + w2 * x2,
                lambda b, w1, x1, w2, x2: (1, x1, w1, x2, w2)),

@@ -56,7 +56,7 @@ def _apply(v, ins):
 
 
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-          "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}
+          "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "max": lambda a, b: a.max(b)}
 
 
 @settings(max_examples=GRAPHS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,7 +99,7 @@ def _torch_graph(out, leaves):
         else:
             a, b = ins
             r = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
-                 "pow": torch.pow}[name](a, b)
+                 "pow": torch.pow, "max": torch.maximum}[name](a, b)
         t[v] = r
     return t[out], [t.get(v) for v in leaves]  # None for a leaf the output does not use
 

@@ -1,0 +1,64 @@
+"""Dropout (Srivastava et al. 2014; the second run of Higham & Higham §7), with masks as leaves.
+
+In training mode each entry x_k is multiplied by d_k, where d_k = 0 with probability p and
+1/(1 − p) otherwise ("inverted" dropout, as PyTorch's nn.Dropout: the expected value is unchanged,
+so evaluation mode is the identity and adds no nodes). The d_k are leaf Values of the graph,
+labelled d[l]_k, not constants folded into it: a graph recorded once can be compiled with the masks
+as inputs (``masks`` holds the last call's), and a fresh mask drawn by ``sample`` is fed to it at
+every step. Draws come from the layer's own seeded generator, never from a global state.
+"""
+
+import numbers
+
+import numpy as np
+
+from engine import Value
+
+from .checks import describe, integer
+from .initializers import generator
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each entry with probability ``p`` in training mode (``train()``); identity in ``eval()``."""
+
+    def __init__(self, p=0.5, *, layer=2, rng=None):
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability p must be a number in [0, 1), got {describe(p)}")
+        self.p = float(p)
+        self.number = integer(layer, "layer number", 2)
+        self.rng = generator(rng)
+        self.training = True
+        self.masks = []
+
+    def train(self, mode=True):
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def sample(self, n, size):
+        """n masks of ``size`` entries, shape (n, size): 0 with probability p, else 1/(1 − p)."""
+        return np.where(self.rng.random((n, size)) < self.p, 0.0, 1.0 / (1.0 - self.p))
+
+    def __call__(self, x):
+        if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
+            raise TypeError(f"dropout layer {self.number} takes a list of Values, got {describe(x)}")
+        if not self.training or self.p == 0.0:
+            self.masks = []
+            return list(x)
+        l = self.number
+        self.masks = [Value(float(d), f"d[{l}]_{k}") for k, d in enumerate(self.sample(1, len(x))[0], 1)]
+        out = []
+        for v, d in zip(x, self.masks):
+            y = v * d
+            y.label = None if getattr(v, "label", None) is None else f"{v.label}·{d.label}"
+            out.append(y)
+        return out
+
+    def summary(self):
+        return f"layer {self.number}: dropout p = {self.p:g}"
+
+    def __repr__(self):
+        return f"Dropout({self.p:g}, layer={self.number})"
