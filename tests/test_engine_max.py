@@ -9,8 +9,8 @@ import pytest
 
 import engine
 from engine import OPS, Value
-from randgraph import fresh_backward
 from engine import max as vmax
+from randgraph import fresh_backward
 
 
 def bits(x):
