@@ -195,14 +195,27 @@ def _raise_eager_error(refusal):
     raise AssertionError(f"native {name}{tuple(args)} refused what numerics.{name} accepts")
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _vector(seq, n, what):
     """``seq`` as a contiguous float64 array of ``n`` numbers, or an error naming what is wrong."""
+    cls = seq.__class__
+    if cls is np.ndarray and seq.dtype == _F64 and seq.shape == (n,) and seq.flags.c_contiguous:
+        return seq  # used as it is (an array of parameters is updated in place)
+    if (cls is list or cls is tuple) and len(seq) == n:
+        try:
+            a = np.array(seq, dtype=_F64)
+        except (TypeError, ValueError):
+            a = None
+        if a is not None and a.ndim == 1:
+            return a
     if not hasattr(seq, "__len__"):
-        raise TypeError(f"expected a sequence of numbers for the {what}, got {type(seq).__name__}")
+        raise TypeError(f"expected a sequence of numbers for the {what}, got {cls.__name__}")
     if len(seq) != n:
         raise ValueError(f"expected {n} {what}, got {len(seq)}")
     try:
-        a = np.ascontiguousarray(seq, dtype=np.float64)
+        a = np.ascontiguousarray(seq, dtype=_F64)
     except (TypeError, ValueError) as e:
         raise TypeError(f"the {what} must be numbers: {e}") from None
     if a.shape != (n,):
@@ -278,7 +291,9 @@ class NativeGraph(CompiledGraph):
         return value, tuple(gp.tolist())
 
     def _in_place(self, p):
-        """(array the kernel updates, or None when that array is ``p`` itself)."""
+        """``p`` when it is an array the kernel updates itself; None for a list (copied back)."""
+        if p.__class__ is list:
+            return None
         if isinstance(p, np.ndarray):
             if p.dtype != np.float64 or p.ndim != 1 or not p.flags.c_contiguous or not p.flags.writeable:
                 raise TypeError(f"parameters given as an array must be a writeable contiguous float64 "
