@@ -146,7 +146,7 @@ def main(argv=None):
     straight = results[ref.StraightLine][0]
     lines = []
     for cls, (us, p) in results.items():
-        lines.append([cls.name, f"{us:.2f}", f"{micro / us:.1f}x" if micro else "-",
+        lines.append([cls.name, f"{us:.3f}" if us < 1 else f"{us:.2f}", f"{micro / us:.1f}x" if micro else "-",
                       f"{us / straight:.2f}", f"{higham_cost(p):.6f}",
                       f"{np.max(np.abs(np.array(p) - reference)):.1e}"])
     print(f"Higham 2-2-3-2 network, one SGD step (eta = {ETA}), {args.steps:,} steps, "
