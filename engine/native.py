@@ -174,7 +174,12 @@ def load(source):
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         with os.fdopen(fd, "w") as f:
             f.write(source)
-        os.replace(tmp, path)
+        try:
+            os.link(tmp, path)  # never replaces a file another process wrote (and numba cached) first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

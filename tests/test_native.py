@@ -275,6 +275,20 @@ def test_bad_arguments_get_the_python_backends_errors():
 
 
 @requires_numba
+def test_jit_compiles_everything_at_once_and_listing_shows_the_labels():
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    g = compile((w * x).tanh(), [x], [w], backend="numba")
+    assert g.jit_from_cache == {} and g.jit_seconds == 0.0  # nothing compiled before the first call
+    seconds = g.jit()
+    assert set(g.jit_from_cache) == {"forward", "gradient", "sgd_step", "sgd_run", "forward_array",
+                                     "gradient_array"}
+    assert 0.0 < seconds and abs(g.jit_seconds - seconds) < 0.05
+    assert g.jit() < 0.05  # already compiled
+    assert "v3 = tanh(v2)" in g.source and "# w" in g.listing() and "numba" in repr(g)
+    assert g.python_source == compile((w * x).tanh(), [x], [w]).array_source  # one plan, two writers
+
+
+@requires_numba
 def test_an_output_that_is_a_parameter_or_a_leaf():
     w = Value(2.0)
     x = Value(3.0)
