@@ -244,7 +244,7 @@ class NativeGraph(CompiledGraph):
         require_numba()
         from .native_numerics import Refused
         self._refused = Refused
-        self.python_source = self.source  # what the Python backend would run
+        self.python_source = self.source  # the Python backend's text, before it inlines
         self.source = write_module(self)
         self.module = load(self.source)
         self._kernels = {}
@@ -256,6 +256,9 @@ class NativeGraph(CompiledGraph):
         """Compile the named functions (default: all six) now, or load them from numba's cache;
         return the seconds it took. Otherwise each is compiled on its first call. The total so far
         is ``jit_seconds``; ``jit_from_cache[name]`` says whether numba's cache had it."""
+        unknown = [name for name in names if name not in _SIGNATURES]
+        if unknown:
+            raise ValueError(f"jit: no function {unknown[0]!r}; the functions are {', '.join(_SIGNATURES)}")
         start = time.perf_counter()
         for name in names or _SIGNATURES:
             self._kernel(name)

@@ -284,6 +284,8 @@ def test_jit_compiles_everything_at_once_and_listing_shows_the_labels():
                                      "gradient_array"}
     assert 0.0 < seconds and abs(g.jit_seconds - seconds) < 0.05
     assert g.jit() < 0.05  # already compiled
+    with pytest.raises(ValueError, match="no function 'backward'; the functions are forward, gradient"):
+        g.jit("backward")
     assert "v3 = tanh(v2)" in g.source and "# w" in g.listing() and "numba" in repr(g)
     assert g.python_source == compile((w * x).tanh(), [x], [w]).array_source  # one plan, two writers
 
@@ -297,6 +299,7 @@ def test_an_output_that_is_a_parameter_or_a_leaf():
     assert g.sgd_run([[0.0]], [0, 0], p, 0.5) == 1.5 and p == [1.0]  # C = w: dC/dw = 1
     assert compile(x, [x], [], backend="numba").gradient([4.0]) == (4.0, ())
     assert compile(Value(0.0) * x + 1.5, [], [], backend="numba").forward([]) == 1.5
+    assert compile(Value(1.5), [], [], backend="numba").sgd_run([[]], [0], [], 0.1) == 1.5  # a bare constant
 
 
 @requires_numba
