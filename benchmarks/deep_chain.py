@@ -6,7 +6,10 @@ PyTorch, whose tensors live in C++ memory that tracemalloc cannot see, the growt
 resident set size (RSS). micrograd's recursive topological sort fails on deep chains; the table
 says where.
 
-    python -m benchmarks.deep_chain [--sizes 10000 100000 1000000]
+With numba installed, a second table gives the numba backend's jit time on shorter chains: it grows
+faster than the number of nodes, so that backend is for small graphs run many times.
+
+    python -m benchmarks.deep_chain [--sizes 10000 100000 1000000] [--numba-sizes 100 300 1000]
 """
 
 import argparse
@@ -112,6 +115,36 @@ def engine_tanh_nodes(n):
     return chain(Value, n, "tanh")  # unlike relu(0.5), every node holds a float of its own
 
 
+def numba_chain(n):
+    """(seconds to write the module, seconds to jit gradient, seconds of one gradient call) for a
+    relu chain compiled by the numba backend; its gradient must be the eager one, 1.0."""
+    from engine import Value, compile
+    x, y = chain(Value, n)
+    t = time.perf_counter()
+    graph = compile(y, [x], [], input_grads=True, backend="numba")
+    written = time.perf_counter() - t
+    jit = graph.jit("gradient")
+    calls = []
+    for _ in range(5):  # the first call also pays for numba's dispatch set-up: take the fastest
+        t = time.perf_counter()
+        value, _, (grad,) = graph.gradient([0.5])
+        calls.append(time.perf_counter() - t)
+    call = min(calls)
+    assert value == 0.5 and grad == 1.0
+    return written, jit, call, graph.jit_from_cache["gradient"]
+
+
+def numba_table(sizes):
+    """numba's jit time grows faster than the graph: the backend is for small graphs run many times."""
+    rows = []
+    for n in sizes:
+        written, jit, call, cached = numba_chain(n)
+        rows.append([f"{n:,}", f"{written:.2f}", f"{jit:.2f}" + (" (numba's cache)" if cached else ""),
+                     f"{call * 1e6:.0f}"])
+    print("\nThe numba backend on relu chains (compile(..., backend=\"numba\"), then jit of gradient):\n")
+    print(table(["nodes", "plan + module (s)", "jit (s)", "one gradient call (µs)"], rows))
+
+
 def fmt(x):
     return x if isinstance(x, str) else f"{x:.3f}"
 
@@ -119,6 +152,8 @@ def fmt(x):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--numba-sizes", type=int, nargs="*", default=[100, 300, 1000],
+                        help="relu chains for the numba backend's jit times (none: leave it out)")
     args = parser.parse_args(argv)
     systems = [("this engine", engine_chain, lambda n: python_bytes_per_node(n, engine_nodes))]
     try:
@@ -155,6 +190,14 @@ def main(argv=None):
         theirs = totals.get(("PyTorch eager, 0-d float64", n))
         if ours and theirs:
             print(f"{n:,} nodes: build + backward, PyTorch / this engine = {theirs / ours:.1f}x")
+    if args.numba_sizes:
+        try:
+            from engine.native import require_numba
+            require_numba()
+        except ImportError as e:
+            print(f"left out: the numba backend ({e})")
+        else:
+            numba_table(args.numba_sizes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The decision-boundary grid of Higham & Higham's figure: the trained 2-2-3-2 network evaluated at
 501 x 501 points of the unit square, as one compiled vectorised call versus a Python loop of eager
-forward passes (a Value graph per point). Both must give the same classification everywhere.
+forward passes (a Value graph per point), and (with numba installed) the same graph through the numba
+backend. All must give the same classification everywhere.
 
     python -m benchmarks.grid [--n 501] [--repeats 3]
 """
@@ -47,15 +48,34 @@ def main(argv=None):
             cls[i] = f[0].data >= f[1].data
         result["eager"] = cls
 
+    native = None
+    try:
+        t = time.perf_counter()
+        native = compile(out[0] - out[1], x, model.parameters(), backend="numba")
+        native_seconds = time.perf_counter() - t, native.jit("forward_array")
+    except ImportError as e:
+        print(f"left out: the numba backend ({e})")
+
+    def native_loop():
+        result["numba"] = native.forward_array(points) >= 0.0
+
     t_vec = median_time(vectorised, args.repeats)
+    t_native = median_time(native_loop, args.repeats) if native else None
     t_eager = median_time(eager_loop, 1)
     assert np.array_equal(result["compiled"], result["eager"]), "the two classifications differ"
+    rows = [["eager: a Value graph per point (Python loop)", f"{t_eager:.3f}", "1"],
+            ["compiled, vectorised (one forward_array call)", f"{t_vec:.4f}", f"{t_eager / t_vec:.0f}x faster"]]
+    if native:
+        assert np.array_equal(result["numba"], result["eager"]), "the numba classification differs"
+        rows.append(["compiled, numba backend (one forward_array call)", f"{t_native:.4f}",
+                     f"{t_eager / t_native:.0f}x faster"])
     print(f"{args.n} x {args.n} = {len(points):,} grid points, on: {machine()}\n")
-    print(table(["method", "seconds", "ratio"], [
-        ["eager: a Value graph per point (Python loop)", f"{t_eager:.3f}", "1"],
-        ["compiled, vectorised (one forward_array call)", f"{t_vec:.4f}", f"{t_eager / t_vec:.0f}x faster"],
-    ]))
+    print(table(["method", "seconds", "ratio"], rows))
     print(f"\n(compiling the graph took {compile_seconds * 1e3:.1f} ms; classifications identical at every point)")
+    if native:
+        print(f"(numba backend: importing numba and writing the module {native_seconds[0] * 1e3:.0f} ms, jit of forward_array "
+              f"{native_seconds[1] * 1e3:.0f} ms{', from numba' + chr(39) + 's cache' if native.jit_from_cache['forward_array'] else ''}"
+              f"; numba / NumPy-vectorised time: {t_native / t_vec:.2f})")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@ indices, and must reach the same parameters (checked: the largest difference fro
 row is printed). The rows are timed in turn, round robin, and each time is the median over the
 repetitions; each row's ratio is against micrograd and against the hand-written straight line.
 
-    python -m benchmarks.higham_step [--steps 20000] [--repeats 5]
+With numba installed (pip install "seebackprop[fast]") two rows run the engine's numba backend
+beside a hand-written numba loop of the same network (the native reference); their jit time is
+reported apart, and both also run the paper's 10^6 steps.
+
+    python -m benchmarks.higham_step [--steps 20000] [--repeats 5] [--million 1000000]
 """
 
 import argparse
@@ -46,6 +50,7 @@ class EngineEager:
 
 class EngineCompiled:
     name = "this engine, compiled fused step (sgd_step)"
+    backend = "python"
 
     def __init__(self, flat):
         from engine import Value, compile
@@ -55,7 +60,7 @@ class EngineCompiled:
         x = [Value(0.0, label="x1"), Value(0.0, label="x2")]
         y = [Value(0.0, label="y1"), Value(0.0, label="y2")]
         cost = half_squared_error(model(x), y)
-        self.graph = compile(cost, x + y, model.parameters())
+        self.graph = compile(cost, x + y, model.parameters(), backend=self.backend)
         self.p = list(flat)
         self.rows = [tuple(a) + tuple(b) for a, b in zip(X, Y)]
 
@@ -75,16 +80,48 @@ class EngineCompiledLoop(EngineCompiled):
         self.graph.sgd_run(self.rows, ks, self.p, ETA)
 
 
+class EngineNumbaStep(EngineCompiled):
+    name = "this engine, numba backend, fused step (sgd_step, one call per step)"
+    backend = "numba"
+    jit_report = []  # (seconds, from numba's cache) of the first construction
+
+    def __init__(self, flat):
+        from engine.native import require_numba
+        try:
+            require_numba()
+        except ImportError as e:
+            raise ImportError(str(e), name="numba") from None
+        super().__init__(flat)
+        seconds = self.graph.jit()
+        if not self.jit_report:
+            self.jit_report.append((seconds, all(self.graph.jit_from_cache.values())))
+        self.p = np.array(flat)  # a float64 array: updated in place, no copying per call
+
+    def parameters(self):
+        return self.p.tolist()
+
+
+class EngineNumbaLoop(EngineNumbaStep):
+    name = "this engine, numba backend, loop (sgd_run)"
+    wants_arrays = True  # the sample indices as an int64 array, as the hand-written numba loop
+
+    def steps(self, ks):
+        self.graph.sgd_run(self.rows, ks, self.p, ETA)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--million", type=int, default=1_000_000,
+                        help="steps of the numba rows' long run (the paper's 10^6)")
     args = parser.parse_args(argv)
 
     flat = flat_parameters(initial_arrays())
     ks = sample_sequence(args.steps)
-    rows = [EngineEager, EngineCompiled, EngineCompiledLoop, ref.Micrograd, ref.Torch,
-            ref.NumpyNetbp, ref.StraightLine]
+    ks_array = np.array(ks, dtype=np.int64)
+    rows = [EngineEager, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop,
+            ref.Micrograd, ref.Torch, ref.NumpyNetbp, ref.StraightLine, ref.NumbaStraightLine]
     available = []
     for cls in rows:
         try:
@@ -100,7 +137,7 @@ def main(argv=None):
         for cls in available:
             model = cls(flat)
             start = time.perf_counter()
-            model.steps(ks)
+            model.steps(ks_array if getattr(cls, "wants_arrays", False) else ks)
             times[cls].append(time.perf_counter() - start)
             final[cls] = model.parameters()
     results = {cls: (statistics.median(times[cls]) / args.steps * 1e6, final[cls]) for cls in available}
@@ -110,13 +147,38 @@ def main(argv=None):
     straight = results[ref.StraightLine][0]
     lines = []
     for cls, (us, p) in results.items():
-        lines.append([cls.name, f"{us:.2f}", f"{micro / us:.1f}x" if micro else "-",
+        lines.append([cls.name, f"{us:.3f}" if us < 1 else f"{us:.2f}", f"{micro / us:.1f}x" if micro else "-",
                       f"{us / straight:.2f}", f"{higham_cost(p):.6f}",
                       f"{np.max(np.abs(np.array(p) - reference)):.1e}"])
     print(f"Higham 2-2-3-2 network, one SGD step (eta = {ETA}), {args.steps:,} steps, "
           f"median of {args.repeats} runs, on: {machine()}\n")
     print(table(["system", "µs per step", "speed-up vs micrograd", "time / straight-line",
                  "Cost after", "max |Δp| vs straight-line"], lines))
+    if EngineNumbaLoop in results and ref.NumbaStraightLine in results:
+        native_rows(args, flat, results)
+
+
+def native_rows(args, flat, results):
+    """The numba rows against the hand-written numba loop, and the paper's 10^6 steps."""
+    seconds, cached = EngineNumbaStep.jit_report[0]
+    print(f"\nnumba backend: jit {seconds:.2f} s ({'loaded from numba' + chr(39) + 's cache' if cached else 'compiled'}"
+          f", not in the times above)")
+    ratio = results[EngineNumbaLoop][0] / results[ref.NumbaStraightLine][0]
+    print(f"numba backend sgd_run / hand-written numba loop: {ratio:.2f} "
+          f"({results[EngineNumbaLoop][0] * 1e3:.0f} ns against {results[ref.NumbaStraightLine][0] * 1e3:.0f} ns per step)")
+    million = np.array(sample_sequence(args.million), dtype=np.int64)
+    times = {EngineNumbaLoop: [], ref.NumbaStraightLine: []}
+    for _ in range(args.repeats):
+        for cls in times:
+            model = cls(flat)
+            start = time.perf_counter()
+            model.steps(million)
+            times[cls].append(time.perf_counter() - start)
+    for cls, t in times.items():
+        print(f"{args.million:,} steps (the paper's run), {cls.name}: {statistics.median(t):.3f} s "
+              f"(median of {args.repeats})")
+    print(f"ratio at {args.million:,} steps: "
+          f"{statistics.median(times[EngineNumbaLoop]) / statistics.median(times[ref.NumbaStraightLine]):.2f}")
 
 
 if __name__ == "__main__":

@@ -170,3 +170,71 @@ class Torch:
             arrays[f"W[{l}]"] = self.params[i].detach().numpy()
             arrays[f"b[{l}]"] = self.params[i + 1].detach().numpy()
         return flat_parameters(arrays)
+
+
+class NumbaStraightLine:
+    """The straight-line step above, jitted by numba: the native reference (no engine involved)."""
+    name = "numba, hand-written straight-line loop for this network"
+    wants_arrays = True  # takes the sample indices as an int64 array, as the numba backend does
+
+    def __init__(self, flat):
+        import numba  # noqa: F401 (ImportError: the row is left out)
+        self.p = np.array(flat, dtype=np.float64)
+        self.rows = np.array([x + y for x, y in zip(X, Y)], dtype=np.float64)
+        self.loop = _numba_loop()
+
+    def steps(self, ks):
+        self.loop(self.rows, ks, self.p, ETA)
+
+    def parameters(self):
+        return self.p.tolist()
+
+
+_LOOP = []
+
+
+def _numba_loop():
+    if _LOOP:
+        return _LOOP[0]
+    import numba
+
+    @numba.njit("void(float64[:, ::1], int64[::1], float64[::1], float64)", cache=True)
+    def loop(rows, ks, p, eta):
+        exp = math.exp
+        (w211, w212, b21, w221, w222, b22,
+         w311, w312, b31, w321, w322, b32, w331, w332, b33,
+         w411, w412, w413, b41, w421, w422, w423, b42) = (
+            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
+            p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22])
+        for i in range(ks.shape[0]):
+            k = ks[i]
+            x1, x2, y1, y2 = rows[k, 0], rows[k, 1], rows[k, 2], rows[k, 3]
+            a21 = 1.0 / (1.0 + exp(-(b21 + w211 * x1 + w212 * x2)))
+            a22 = 1.0 / (1.0 + exp(-(b22 + w221 * x1 + w222 * x2)))
+            a31 = 1.0 / (1.0 + exp(-(b31 + w311 * a21 + w312 * a22)))
+            a32 = 1.0 / (1.0 + exp(-(b32 + w321 * a21 + w322 * a22)))
+            a33 = 1.0 / (1.0 + exp(-(b33 + w331 * a21 + w332 * a22)))
+            a41 = 1.0 / (1.0 + exp(-(b41 + w411 * a31 + w412 * a32 + w413 * a33)))
+            a42 = 1.0 / (1.0 + exp(-(b42 + w421 * a31 + w422 * a32 + w423 * a33)))
+            d41 = a41 * (1.0 - a41) * (a41 - y1)
+            d42 = a42 * (1.0 - a42) * (a42 - y2)
+            d31 = a31 * (1.0 - a31) * (w411 * d41 + w421 * d42)
+            d32 = a32 * (1.0 - a32) * (w412 * d41 + w422 * d42)
+            d33 = a33 * (1.0 - a33) * (w413 * d41 + w423 * d42)
+            d21 = a21 * (1.0 - a21) * (w311 * d31 + w321 * d32 + w331 * d33)
+            d22 = a22 * (1.0 - a22) * (w312 * d31 + w322 * d32 + w332 * d33)
+            w411 -= eta * d41 * a31; w412 -= eta * d41 * a32; w413 -= eta * d41 * a33; b41 -= eta * d41
+            w421 -= eta * d42 * a31; w422 -= eta * d42 * a32; w423 -= eta * d42 * a33; b42 -= eta * d42
+            w311 -= eta * d31 * a21; w312 -= eta * d31 * a22; b31 -= eta * d31
+            w321 -= eta * d32 * a21; w322 -= eta * d32 * a22; b32 -= eta * d32
+            w331 -= eta * d33 * a21; w332 -= eta * d33 * a22; b33 -= eta * d33
+            w211 -= eta * d21 * x1; w212 -= eta * d21 * x2; b21 -= eta * d21
+            w221 -= eta * d22 * x1; w222 -= eta * d22 * x2; b22 -= eta * d22
+        new = (w211, w212, b21, w221, w222, b22,
+               w311, w312, b31, w321, w322, b32, w331, w332, b33,
+               w411, w412, w413, b41, w421, w422, w423, b42)
+        for j in range(23):
+            p[j] = new[j]
+
+    _LOOP.append(loop)
+    return loop

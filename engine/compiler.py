@@ -72,6 +72,10 @@ class CompiledGraph:
         self.input_grads = input_grads
         self._plan()
         self.source = self._write_source()
+        self._build()
+
+    def _build(self):
+        """Turn the written source into the callable functions (engine/native.py overrides this)."""
         scalar = dict(numerics.SCALAR, INF=math.inf, NAN=math.nan)
         array = dict(numerics.ARRAY, INF=math.inf, NAN=math.nan)
         # The scalar code writes short functions out in place (codegen.inline); NumPy code cannot
@@ -305,8 +309,11 @@ def _check_list(p):
         raise TypeError(f"the parameters must be a list, updated in place, got {type(p).__name__}")
 
 
-def compile(output, inputs=(), params=(), *, input_grads=False):  # noqa: A001 (engine.compile)
+def compile(output, inputs=(), params=(), *, input_grads=False, backend="python"):  # noqa: A001
     """Compile the graph under ``output`` into straight-line Python (see ``CompiledGraph``).
+
+    ``backend="numba"`` compiles the same code to machine code instead (``engine/native.py``; the
+    optional extra ``pip install "seebackprop[fast]"``): the same methods and the same numbers.
 
     ``inputs`` and ``params`` are the leaf Values that become arguments; every other leaf is a
     constant frozen at its recorded value. Control flow that the recording took in Python (an
@@ -315,4 +322,10 @@ def compile(output, inputs=(), params=(), *, input_grads=False):  # noqa: A001 (
     """
     if not isinstance(output, Value):
         raise TypeError(f"compile: the output must be a Value, got {type(output).__name__}")
+    if backend == "numba":
+        from .native import NativeGraph, require_numba
+        require_numba()  # before any work: the error names the extra to install
+        return NativeGraph(output, inputs, params, input_grads)
+    if backend != "python":
+        raise ValueError(f"compile: backend must be 'python' or 'numba', got {backend!r}")
     return CompiledGraph(output, inputs, params, input_grads)
