@@ -85,5 +85,15 @@ def softplus(a):
     return math.log1p(math.exp(a))
 
 
+@_nb
+def maximum(a, b):
+    return a if a >= b or a != a else b  # a at a tie, NaN from either side, as numerics.maximum
+
+
+@_nb
+def ge(a, b):
+    return 1.0 if a >= b else 0.0
+
+
 FUNCTIONS = {"exp": exp, "log": log, "divide": divide, "power": power, "power_d": power_d,
-             "pow_da": pow_da, "pow_db": pow_db, "softplus": softplus}
+             "pow_da": pow_da, "pow_db": pow_db, "softplus": softplus, "maximum": maximum, "ge": ge}
