@@ -138,7 +138,7 @@ def _backprop_values(output, targets):
         if v._a is None or v not in needs:
             continue
         g = grads[v]
-        op = v._op
+        op = OPS[v.op]  # the row of the operation table
         ins = v.inputs
         if op.variadic:  # b, then the groups (w_k, x_k): names and partials repeat per group
             size = op.arity - 1

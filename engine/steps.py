@@ -22,6 +22,7 @@ import numbers
 from dataclasses import dataclass
 
 from .codegen import AMOUNTS
+from .ops import OPS
 from .graph import backward_order, local_derivatives, topological_order
 from .value import Value
 
@@ -92,7 +93,7 @@ def _steps(root, gradient, order, apply):
     for number, node in enumerate(reversed(order), 1):
         g = grads[node]  # every non-root node had a consumer processed before it
         contributions = []
-        amounts = AMOUNTS[node._op](node, g)  # backward()'s own arithmetic (engine/ops.py's header)
+        amounts = AMOUNTS[OPS[node.op]](node, g)  # backward()'s own arithmetic (engine/ops.py's header)
         for position, (p, d, amount) in enumerate(zip(node.inputs, local_derivatives(node), amounts)):
             first = p not in grads
             before = -0.0 if first else grads[p]

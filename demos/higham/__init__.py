@@ -9,7 +9,9 @@ Mathematicians", SIAM Review 61(4), 2019, §2, §4–§6, and its MATLAB program
 * ``training`` — single-sample stochastic gradient as netbp.m (η = 0.05, 10⁶ steps), compiled or eager;
 * ``nls``      — the same network by nonlinear least squares (nlsrun.m's lsqnonlin), engine Jacobian;
 * ``lemma51``  — Lemma 5.1, equations (5.5)–(5.8), in NumPy, lined up against the engine's gradients;
-* ``figures``  — the data, cost and classifier figures.
+* ``figures``  — the data, cost and classifier figures;
+* ``curvature`` — (``--curvature``) the exact 23 × 23 Hessian of the Cost (2.6) along the run: what the
+  plateau near Cost 0.13 is.
 """
 
 from . import data, figures, lemma51, network, nls, training

@@ -31,7 +31,13 @@ def _parse(argv):
     parser.add_argument("--eager", action="store_true",
                         help="train with the eager engine (a Value graph per step; 10 to 20 times "
                              "slower) instead of the compiled graph; same numbers bit for bit")
+    parser.add_argument("--curvature", action="store_true",
+                        help="also: the exact 23 × 23 Hessian of the Cost every 2,500 steps along the same "
+                             "stochastic-gradient run, its eigenvalues and a noiseless descent from the "
+                             "plateau (demos/higham/curvature.py; about a minute more)")
     args = parser.parse_args(argv)
+    if args.curvature and args.method == "nls":
+        parser.error("argument --curvature: needs the stochastic-gradient run (--method sgd or both)")
     if args.iterations > training.MAX_ITERATIONS:
         parser.error(f"argument --iterations: at most {training.MAX_ITERATIONS:,} steps (the sample indices "
                      f"are drawn up front), got {args.iterations:,}")
@@ -113,6 +119,37 @@ def report_lemma(check, i, where, say):
         f"float64 rounding is 1.1e-16 per operation)")
 
 
+CURVATURE_EVERY = 2_500
+DESCENT_STEPS = 250_000
+
+
+def report_curvature(net, order, args, sgd, say):
+    from . import curvature
+    every = min(CURVATURE_EVERY, max(1, args.iterations // 20))  # short runs: about 20 Hessians
+    say(f"Curvature (--curvature): the Cost (2.6) along the run of section 3, its exact 23 × 23 Hessian "
+        f"(engine.hessian_of: second derivatives from the operation table) every {every:,} steps.")
+    result = curvature.run(net, order, args.eta, every, start=sgd.start)
+    same = result.parameters == sgd.parameters
+    say(f"   The same run again, in chunks (final parameters {'equal' if same else 'DIFFER from'} section 3's "
+        f"bit for bit); "
+        f"SGD {result.seconds_sgd:.1f} s, {len(result.steps)} Hessians {result.seconds_hessians:.1f} s.")
+    picks = curvature.phases(result)
+    descents = []  # the same landscape without sampling noise: from SGD's start and from its plateau
+    for name in ("start", "plateau"):
+        if name in picks:
+            at = result.steps[picks[name]]
+            steps = min(DESCENT_STEPS, args.iterations)
+            descents.append((at.step, curvature.gradient_descent(net, at.parameters, args.eta, steps,
+                                                                 max(1, steps // 50))))
+    lines = []
+    curvature.report(result, args.eta, descents, lines.append)
+    for line in lines:
+        say(_indent(line))
+    if not args.no_plots:
+        for path in curvature.plot(result, args.out, descents):
+            say(f"wrote {path}")
+
+
 def main(argv=None):
     began = time.perf_counter()
     args = _parse(argv)
@@ -164,6 +201,9 @@ def main(argv=None):
         paths += plot_boundaries(panels, X, Y, args.out)
         for path in paths:
             say(f"wrote {path}")
+
+    if args.curvature:
+        report_curvature(net, order, args, sgd, say)
 
     total = time.perf_counter() - began
     print("7. Summary")  # printed even with --quiet
