@@ -143,6 +143,11 @@ def plot(result, out, descents=()):
         ax.plot(steps, smallest, color="tab:blue", label="smallest eigenvalue λ_min")
         ax.axhline(0.0, color="grey", lw=0.8)
         ax.set_yscale("symlog", linthresh=1e-6)
+    for (start, history), colour in zip(descents[:1], ("tab:purple",)):  # the noiseless path from step 0
+        lam = np.array([c.smallest for c in history])
+        if np.all(smallest < 0) and np.all(lam < 0):
+            ax.plot([start + c.step for c in history], -lam, color=colour, ls="--", lw=1.2,
+                    label=f"−λ_min along full gradient descent from step {start:,}")
     ax.set_ylabel("eigenvalue of ∇²Cost")
     ax.legend(fontsize=8, loc="upper right")
     ax = axes[2]
@@ -151,6 +156,9 @@ def plot(result, out, descents=()):
                 label="|∇Cost · v_min| (full gradient along v_min)")
     ax.semilogy(steps, [c.noise_along_min for c in result.steps], color="tab:orange", lw=0.8,
                 label="RMS ∇C_i · v_min (one point, as SGD steps)")
+    for (start, history), colour in zip(descents[:1], ("tab:purple",)):
+        ax.semilogy([start + c.step for c in history], [c.gradient_norm for c in history], color=colour,
+                    ls="--", lw=1.2, label=f"‖∇Cost‖ along full gradient descent from step {start:,}")
     ax.set_ylabel("gradient")
     ax.set_xlabel("step")
     ax.legend(fontsize=8, loc="upper right")
