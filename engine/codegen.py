@@ -26,7 +26,8 @@ def inline(expr):
 
 
 def _inline_times(expr):
-    """``times(g, d)`` (numerics.times) written out: ``(g * d if d else 0.0)``, d evaluated once."""
+    """``times(g, d)`` (numerics.times) written out: ``(g * d if d or g - g == 0.0 else 0.0)``, d
+    evaluated once (``g - g == 0.0``: g is finite)."""
     start = expr.find("times(")
     while start >= 0:
         if start and (expr[start - 1].isalnum() or expr[start - 1] in "_."):
@@ -45,7 +46,10 @@ def _inline_times(expr):
                 comma = i
             i += 1
         g, d = expr[start + 6:comma].strip(), expr[comma + 1:i].strip()
-        text = f"({g} * {d} if {d} else 0.0)" if _ATOM.fullmatch(d) else f"({g} * _t if (_t := {d}) else 0.0)"
+        if _ATOM.fullmatch(d):
+            text = f"({g} * {d} if {d} or {g} - {g} == 0.0 else 0.0)"
+        else:
+            text = f"({g} * _t if (_t := {d}) or {g} - {g} == 0.0 else 0.0)"
         expr = expr[:start] + text + expr[i + 1:]
         start = expr.find("times(", start + len(text))
     return expr

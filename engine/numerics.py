@@ -117,10 +117,11 @@ tanh = _from_inline("tanh")
 
 def times(g, d):
     """The chain rule's product g × d of an incoming gradient g and a local derivative d, with one
-    convention: an exactly zero local derivative passes no gradient (0 even for g = ±inf or NaN,
-    where IEEE gives NaN), as PyTorch's relu mask does. Relu off, x ** 0, a factor 0 of a product:
-    the output does not change with the input there, whatever happens above."""
-    return g * d if d else 0.0
+    convention: an exactly zero local derivative passes no gradient, 0 even for g = ±inf or NaN
+    (where IEEE gives NaN), as PyTorch's relu mask does. Relu off, x ** 0, a factor 0 of a product:
+    the output does not change with the input there, whatever happens above. Everywhere else it is
+    IEEE's g * d, bit for bit (a finite g times 0 keeps its signed zero)."""
+    return g * d if d or g - g == 0.0 else 0.0
 
 
 def softplus(a):
@@ -223,7 +224,7 @@ def step_array(a):
 
 def times_array(g, d):
     with np.errstate(invalid="ignore"):  # inf * 0 where d == 0: replaced by 0 below
-        return np.where(np.asarray(d) != 0.0, g * d, 0.0)
+        return np.where((np.asarray(d) != 0.0) | np.isfinite(g), g * d, 0.0)
 
 
 ARRAY = {

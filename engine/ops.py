@@ -19,7 +19,8 @@ eager backward, compiled scalar and NumPy code, the node-by-node tables, gradien
   exactly zero passes no gradient**; its contribution is exactly 0, even when g is infinite or NaN
   (where IEEE arithmetic gives NaN). Relu off, x ** 0, a product whose other factor is 0: the output
   does not move with that input, whatever happens above (PyTorch's relu mask does the same). So
-  d/dx relu(x) ** 0.5 at x = −1 is 0, not NaN.
+  d/dx relu(x) ** 0.5 at x = −1 is 0, not NaN. Everywhere else times(g, d) is IEEE's g * d bit for
+  bit (a finite g times 0 keeps its signed zero), so no other number changes.
 * a partial that mentions ``g`` is the contribution itself, written in the order that does not
   overflow: ``g / b`` rather than g × (1 / b), which is inf for a subnormal b even when g / b is
   finite. Its local derivative (for tables) is the expression at g = 1.
