@@ -259,3 +259,17 @@ def test_hessian_of_relu_networks_against_pytorch():
             lambda w, b, x: torch.relu(w * x + b) ** 3 + torch.relu(w - b) * x,
             tuple(torch.tensor(p, dtype=torch.float64) for p in point))
         np.testing.assert_allclose(H, [[float(T[i][j]) for j in range(3)] for i in range(3)], rtol=1e-13)
+
+
+def test_bad_input_is_named():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="the output must be a Value, got float"):
+        grad(1.0, [x])
+    with pytest.raises(TypeError, match=r"wrt\[1\] must be a Value, got int"):
+        grad(x * x, [x, 3])
+    with pytest.raises(TypeError, match="wrt must be a Value or a sequence of Values, got float"):
+        grad(x * x, 2.5)
+    with pytest.raises(TypeError, match="the function must return a Value, got float"):
+        hessian(lambda a: 1.0, [0.5])
+    with pytest.raises(TypeError, match="the point must be a sequence of numbers"):
+        hessian(lambda a: a * a, 0.5)
