@@ -19,15 +19,20 @@ _SUM = re.compile(r"^(.*) \+ sum\((.*)\)$")
 _CALL = re.compile(r"\b(" + "|".join(numerics.INLINE) + r")\(([A-Za-z_][A-Za-z_0-9.]*)\)")
 
 
-def inline(expr):
+def inline(expr, plain=False):
     """Write out the calls of short scalar functions (``numerics.INLINE`` and ``times``) in place:
-    the same arithmetic without a Python call. For scalar code only (the expansions branch on the value)."""
-    return _CALL.sub(lambda m: numerics.INLINE[m.group(1)].format(m.group(2)), _inline_times(expr))
+    the same arithmetic without a Python call. For scalar code only (the expansions branch on the value).
+
+    ``plain=True`` writes ``times(g, d)`` as IEEE's ``g * d``: the same bits except where an exactly
+    zero d meets an infinite or NaN g, where it gives NaN instead of 0. A NaN gradient so made
+    reaches the parameters, so code written this way can be checked afterwards and rerun the exact
+    way (``CompiledGraph.sgd_run`` does so)."""
+    return _CALL.sub(lambda m: numerics.INLINE[m.group(1)].format(m.group(2)), _inline_times(expr, plain))
 
 
-def _inline_times(expr):
+def _inline_times(expr, plain=False):
     """``times(g, d)`` (numerics.times) written out: ``(g * d if d or g - g == 0.0 else 0.0)``, d
-    evaluated once (``g - g == 0.0``: g is finite)."""
+    evaluated once (``g - g == 0.0``: g is finite); ``plain``: ``(g * (d))``."""
     start = expr.find("times(")
     while start >= 0:
         if start and (expr[start - 1].isalnum() or expr[start - 1] in "_."):
@@ -46,7 +51,9 @@ def _inline_times(expr):
                 comma = i
             i += 1
         g, d = expr[start + 6:comma].strip(), expr[comma + 1:i].strip()
-        if _ATOM.fullmatch(d):
+        if plain:
+            text = f"({g} * {d})" if _ATOM.fullmatch(d) else f"({g} * ({d}))"
+        elif _ATOM.fullmatch(d):
             text = f"({g} * {d} if {d} or {g} - {g} == 0.0 else 0.0)"
         else:
             text = f"({g} * _t if (_t := {d}) or {g} - {g} == 0.0 else 0.0)"

@@ -101,3 +101,22 @@ def test_a_quotients_local_derivative_is_still_shown_as_the_number_1_over_b():
     a = Value(3.0)
     assert engine.local_derivatives(a / b) == (0.25, -0.1875)
     assert engine.local_derivatives(b.log()) == (0.25,)
+
+
+@pytest.mark.parametrize("rows,order,start", [
+    ([(1.0,), (-1.0,)], [0, 1, 0, 1, 1], 0.5),    # the second row switches the relu off under a root
+    ([(-2.0,)], [0, 0, 0], 0.25),                  # every step does
+    ([(1.0,), (2.0,)], [0, 1, 1, 0], 0.5),         # none does: the fast loop alone
+    ([(1.0,)], [0, 0], math.nan),                  # a NaN from the start stays NaN
+])
+def test_sgd_run_equals_sgd_step_by_step_when_a_zero_derivative_meets_an_infinite_gradient(rows, order, start):
+    x, w = Value(1.0, label="x"), Value(0.5, label="w")
+    out = (w * x).relu() ** 0.5 + w * 0.1
+    cg = engine.compile(out, [x], [w])
+    p_run, p_steps = [start], [start]
+    value = cg.sgd_run(rows, order, p_run, 0.1)
+    for k in order:
+        last = cg.sgd_step(rows[k], p_steps, 0.1)
+    assert bits(p_run + [value]) == bits(p_steps + [last])
+    if math.isfinite(start):
+        assert math.isfinite(p_run[0])
