@@ -71,7 +71,8 @@ def _compile_partials():
         for i, partial in enumerate(op.partials):
             if partial is None or partial in ("1.0", "-1.0", "0.0"):
                 continue
-            unknown = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", partial)) - set(op.inputs) - {"out", "g"} - set(NAMESPACE)
+            names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", partial))
+            unknown = names - set(op.inputs) - {"out", "g"} - set(NAMESPACE)
             if unknown:
                 raise ImportError(f"engine.higher: the partial {partial!r} of {op.name} uses "
                                   f"{', '.join(sorted(unknown))}, which has no version on Values")

@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from engine import topological_order, backward_frames, backward_table, draw_graph, draw_network, write_frames, write_stepper_html
+from engine import (backward_frames, backward_table, draw_graph, draw_network, topological_order, write_frames,
+                    write_stepper_html)
 from engine.draw import Drawing, GraphvizNotInstalled
 
 from demos._common import argument_type, check_out_dir

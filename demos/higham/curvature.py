@@ -232,7 +232,8 @@ def report(result, eta, descents, say):
                 f"{start:,}: " + (f"below Cost 0.05 at step {start + fell:,} of the run's clock" if fell is not None
                                   else "still above Cost 0.05 at the end"))
         if flat:
-            text += (f"; on the plateau ({len(flat)} records) ‖∇Cost‖ {min(c.gradient_norm for c in flat):.1e} to "
+            text += (f"; on the plateau ({len(flat)} records) ‖∇Cost‖ "
+                     f"{min(c.gradient_norm for c in flat):.1e} to "
                      f"{max(c.gradient_norm for c in flat):.1e}, λ_min {min(c.smallest for c in flat):.2e} to "
                      f"{max(c.smallest for c in flat):.2e} ({min(c.negative for c in flat)} to "
                      f"{max(c.negative for c in flat)} negative), λ_max {min(c.largest for c in flat):.3f} to "
