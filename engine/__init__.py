@@ -12,6 +12,7 @@ from .compiler import CompiledGraph, CompileError, compile
 # engine.max, as torch.max; left out of __all__ so that "from engine import *" keeps Python's max
 from .functions import exp, log, max, relu, sigmoid, softplus, tanh  # noqa: A004
 from .gradcheck import gradient_error, numerical_gradient
+from .higher import grad, hessian, hessian_of, hvp
 from .graph import NonFiniteError, edges, first_nonfinite, leaves, local_derivatives, topological_order
 from .numerics import DomainError
 from .ops import OPS, Op
@@ -24,7 +25,7 @@ __all__ = [
     "Value", "OPS", "Op", "DomainError",
     "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
     "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite", "NonFiniteError",
-    "numerical_gradient", "gradient_error",
+    "numerical_gradient", "gradient_error", "grad", "hessian", "hessian_of", "hvp",
     "compile", "CompiledGraph", "CompileError",
     "draw_graph", "draw_network", "render", "Drawing", "GraphTooLarge", "GraphvizNotInstalled",
     "backward_steps", "backward_table", "BackwardStep", "Contribution",

@@ -19,10 +19,47 @@ _SUM = re.compile(r"^(.*) \+ sum\((.*)\)$")
 _CALL = re.compile(r"\b(" + "|".join(numerics.INLINE) + r")\(([A-Za-z_][A-Za-z_0-9.]*)\)")
 
 
-def inline(expr):
-    """Write out the calls of short scalar functions (``numerics.INLINE``) in place: the same
-    arithmetic without a Python call. For scalar code only (the expansions branch on the value)."""
-    return _CALL.sub(lambda m: numerics.INLINE[m.group(1)].format(m.group(2)), expr)
+def inline(expr, plain=False):
+    """Write out the calls of short scalar functions (``numerics.INLINE`` and ``times``) in place:
+    the same arithmetic without a Python call. For scalar code only (the expansions branch on the value).
+
+    ``plain=True`` writes ``times(g, d)`` as IEEE's ``g * d``: the same bits except where an exactly
+    zero d meets an infinite or NaN g, where it gives NaN instead of 0. A NaN gradient so made
+    reaches the parameters, so code written this way can be checked afterwards and rerun the exact
+    way (``CompiledGraph.sgd_run`` does so)."""
+    return _CALL.sub(lambda m: numerics.INLINE[m.group(1)].format(m.group(2)), _inline_times(expr, plain))
+
+
+def _inline_times(expr, plain=False):
+    """``times(g, d)`` (numerics.times) written out: ``(g * d if d or g - g == 0.0 else 0.0)``, d
+    evaluated once (``g - g == 0.0``: g is finite); ``plain``: ``(g * (d))``."""
+    start = expr.find("times(")
+    while start >= 0:
+        if start and (expr[start - 1].isalnum() or expr[start - 1] in "_."):
+            start = expr.find("times(", start + 1)
+            continue
+        depth, comma, i = 0, None, start + len("times(")
+        while True:  # the closing parenthesis of the call, and its one top-level comma
+            c = expr[i]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif c == "," and depth == 0:
+                comma = i
+            i += 1
+        g, d = expr[start + 6:comma].strip(), expr[comma + 1:i].strip()
+        if plain:
+            text = f"({g} * {d})" if _ATOM.fullmatch(d) else f"({g} * ({d}))"
+        elif _ATOM.fullmatch(d):
+            text = f"({g} * {d} if {d} or {g} - {g} == 0.0 else 0.0)"
+        else:
+            text = f"({g} * _t if (_t := {d}) or {g} - {g} == 0.0 else 0.0)"
+        expr = expr[:start] + text + expr[i + 1:]
+        start = expr.find("times(", start + len(text))
+    return expr
 
 
 def substitute(expr, names):
@@ -79,16 +116,30 @@ def uses_out(op):
     return any(p is not None and re.search(r"\bout\b", p) for p in op.partials)
 
 
+def takes_gradient(partial):
+    """True for a partial written as the contribution itself, an expression of the gradient ``g``."""
+    return partial is not None and re.search(r"\bg\b", partial) is not None
+
+
+def local_expr(partial):
+    """The local derivative d(out)/d(input) of a partial: a partial written with ``g`` at g = 1."""
+    return substitute(partial, {"g": "1.0"}) if takes_gradient(partial) else partial
+
+
 def _contribution(target, partial, g, names):
-    """(target, sign, term): the chain-rule contribution ``target += sign * term``."""
+    """(target, sign, term): the chain-rule contribution ``target += term`` or ``-= term``, as the
+    table's header says: ±g for a partial ±1, 0 for a partial 0, the partial itself where it is
+    written with g, and times(g, partial) otherwise (0 where the partial is exactly 0)."""
     if partial == "1.0":
         return target, "+", g
     if partial == "-1.0":
         return target, "-", g
-    d = substitute(partial, names)
-    if not _ATOM.fullmatch(d):
-        d = f"({d})"
-    return target, "+", f"{g} * {d}"
+    if partial == "0.0":
+        return target, "+", "0.0"
+    if takes_gradient(partial):
+        term = substitute(partial, dict(names, g=g))
+        return target, "+", term if _ATOM.fullmatch(term) else f"({term})"
+    return target, "+", f"times({g}, {substitute(partial, names)})"
 
 
 def contributions(op, targets, g, args, out):
@@ -205,7 +256,7 @@ def eager_partials(op):
     """Source of ``partials_<op>(v)``: the local derivatives d(v)/d(input), one per input of v
     (``None`` for a constant of the operation), for inspection and the node-by-node tables."""
     def expr(partial, names):
-        return "None" if partial is None else substitute(partial, names)
+        return "None" if partial is None else substitute(local_expr(partial), names)
 
     lines = [f"def partials_{op.name}(v):", "    out = v.data"]
     if op.variadic:
@@ -223,6 +274,39 @@ def eager_partials(op):
     else:
         lines.append(f"    {', '.join(op.inputs)} = {', '.join(('v._a.data', 'v._b.data')[:op.arity])}")
         lines.append(f"    return ({', '.join(expr(p, {}) for p in op.partials)},)")
+    return "\n".join(lines) + "\n"
+
+
+def eager_amounts(op):
+    """Source of ``amounts_<op>(v, g)``: the chain-rule contributions that ``backprop_<op>`` adds
+    to the gradients of v's inputs when v's gradient is g, one per input (``None`` for a constant
+    of the operation), with the same arithmetic: for the node-by-node tables."""
+    def amounts(group_inputs, args, offset):
+        targets = [f"t{offset + i}" for i in range(len(group_inputs))]
+        terms = {t: (term if sign == "+" else f"-{term}") for t, sign, term in
+                 contributions(op, targets, "g", args, "out")}
+        return ", ".join(terms.get(t, "None") for t in targets)
+
+    lines = [f"def amounts_{op.name}(v, g):", "    out = v.data"]
+    if op.variadic:
+        head, *group = op.inputs
+        size = len(group)
+        lines += ["    ins = v._a",
+                  f"    {head} = ins[0].data",
+                  f"    result = [{amounts([head], [head], 0)}]",
+                  "    it = iter(ins)",
+                  "    next(it)",
+                  f"    for {', '.join(group)} in zip({', '.join(['it'] * size)}):",
+                  f"        {', '.join(group)} = {', '.join(x + '.data' for x in group)}"]
+        fake = ["_"] + group  # contributions() of one group: the fixed input's term is dropped
+        targets = [None] + [f"t{i}" for i in range(1, len(fake))]
+        terms = {t: (term if sign == "+" else f"-{term}") for t, sign, term in
+                 contributions(op, targets, "g", fake, "out")}
+        lines += [f"        result += ({', '.join(terms.get(t, 'None') for t in targets[1:])},)",
+                  "    return tuple(result)"]
+    else:
+        lines.append(f"    {', '.join(op.inputs)} = {', '.join(('v._a.data', 'v._b.data')[:op.arity])}")
+        lines.append(f"    return ({amounts(op.inputs, list(op.inputs), 0)},)")
     return "\n".join(lines) + "\n"
 
 
@@ -247,5 +331,10 @@ def make_partials(op):
     return build(eager_partials(op), dict(numerics.SCALAR), f"partials_{op.name}")
 
 
+def make_amounts(op):
+    return build(inline(eager_amounts(op)), dict(numerics.SCALAR), f"amounts_{op.name}")
+
+
 BACKPROP = {op: make_backprop(op) for op in OPS.values()}  # keyed by the Op itself
 PARTIALS = {op: make_partials(op) for op in OPS.values()}
+AMOUNTS = {op: make_amounts(op) for op in OPS.values()}

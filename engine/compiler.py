@@ -81,9 +81,16 @@ class CompiledGraph:
         # The scalar code writes short functions out in place (codegen.inline); NumPy code cannot
         # (the expansions branch on a number), so it calls the array functions of the same names.
         self.array_source = self.source
+        plain_source = "\n".join(codegen.inline(line, plain=True) for line in self.source.split("\n"))
         self.source = "\n".join(codegen.inline(line) for line in self.source.split("\n"))
         exec(builtins.compile(self.source, "<engine.compile>", "exec"), scalar)
         exec(builtins.compile(self.array_source, "<engine.compile: NumPy>", "exec"), array)
+        # sgd_run's loop first runs with IEEE products (codegen.inline(plain=True)): the same bits
+        # unless a zero local derivative meets an infinite gradient, which leaves a NaN parameter;
+        # then the chunk is run again from its start with the exact chain rule (engine/ops.py).
+        plain = dict(scalar)
+        exec(builtins.compile(plain_source, "<engine.compile: IEEE products>", "exec"), plain)
+        self._sgd_run_plain = plain["sgd_run"]
         self._forward = scalar["forward"]
         self._gradient = scalar["gradient"]
         self._sgd_step = scalar["sgd_step"]
@@ -256,7 +263,12 @@ class CompiledGraph:
                              f"{len(self.inputs)}, one per input")
         if len(p) != len(self.params):
             raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
-        return self._sgd_run(rows, order, p, eta)
+        start = list(p)
+        value = self._sgd_run_plain(rows, order, p, eta)
+        if any(x != x for x in p):  # a NaN: perhaps 0 × inf, which the exact chain rule makes 0
+            p[:] = start
+            value = self._sgd_run(rows, order, p, eta)
+        return value
 
     def forward_array(self, X, p=None):
         """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""

@@ -95,5 +95,11 @@ def ge(a, b):
     return 1.0 if a >= b else 0.0
 
 
+@_nb
+def times(g, d):
+    return g * d if d != 0.0 or g - g == 0.0 else 0.0  # a zero derivative passes no gradient (NaN != 0)
+
+
 FUNCTIONS = {"exp": exp, "log": log, "divide": divide, "power": power, "power_d": power_d,
-             "pow_da": pow_da, "pow_db": pow_db, "softplus": softplus, "maximum": maximum, "ge": ge}
+             "pow_da": pow_da, "pow_db": pow_db, "softplus": softplus, "maximum": maximum, "ge": ge,
+             "times": times}

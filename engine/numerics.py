@@ -115,6 +115,15 @@ step = _from_inline("step")
 tanh = _from_inline("tanh")
 
 
+def times(g, d):
+    """The chain rule's product g × d of an incoming gradient g and a local derivative d, with one
+    convention: an exactly zero local derivative passes no gradient, 0 even for g = ±inf or NaN
+    (where IEEE gives NaN), as PyTorch's relu mask does. Relu off, x ** 0, a factor 0 of a product:
+    the output does not change with the input there, whatever happens above. Everywhere else it is
+    IEEE's g * d, bit for bit (a finite g times 0 keeps its signed zero)."""
+    return g * d if d or g - g == 0.0 else 0.0
+
+
 def softplus(a):
     if a > 0.0:
         return a + math.log1p(_exp(-a))
@@ -134,7 +143,7 @@ def ge(a, b):
 
 SCALAR = {name: globals()[name] for name in (
     "exp", "log", "divide", "power", "power_d", "pow_da", "pow_db", "tanh", "sigmoid", "softplus", "relu",
-    "step", "maximum", "ge")}
+    "step", "maximum", "ge", "times")}
 SCALAR.update(INLINE_NAMES)
 
 
@@ -164,7 +173,8 @@ def divide_array(a, b):
     if np.any(bad):
         x, y = _first_bad(bad, a, b)
         raise ZeroDivisionError(f"division by zero: {float(x)!r} / {float(y)!r}")
-    return a / b
+    with np.errstate(over="ignore"):  # |a / b| > 1.8e308: inf, as the scalar division gives
+        return a / b
 
 
 def power_array(a, b):
@@ -232,10 +242,15 @@ def ge_array(a, b):
     return np.where(np.asarray(a) >= b, 1.0, 0.0)
 
 
+def times_array(g, d):
+    with np.errstate(invalid="ignore"):  # inf * 0 where d == 0: replaced by 0 below
+        return np.where((np.asarray(d) != 0.0) | np.isfinite(g), g * d, 0.0)
+
+
 ARRAY = {
     "exp": exp_array, "log": log_array, "divide": divide_array, "power": power_array,
     "power_d": power_d_array, "pow_da": pow_da_array, "pow_db": pow_db_array, "tanh": np.tanh, "sigmoid": sigmoid_array,
     "softplus": softplus_array, "relu": relu_array, "step": step_array,
-    "maximum": maximum_array, "ge": ge_array,
+    "maximum": maximum_array, "ge": ge_array, "times": times_array,
 }
 assert ARRAY.keys() == SCALAR.keys() - INLINE_NAMES.keys()

@@ -16,6 +16,24 @@ is a constant of the operation (the number n in x ** n), which receives no gradi
 chain ``max(max(a, b), c) ...``, and because a tie goes to the first argument, the gradient reaches
 the first of several equal maxima in reading order.
 
+How a partial is applied to the gradient g arriving at the node (the chain rule, everywhere alike:
+eager backward, compiled scalar and NumPy code, the node-by-node tables, gradient graphs):
+
+* a partial d is applied as ``times(g, d)`` = g × d, with one convention: **a local derivative that is
+  exactly zero passes no gradient**; its contribution is exactly 0, even when g is infinite or NaN
+  (where IEEE arithmetic gives NaN). Relu off, x ** 0, a product whose other factor is 0: the output
+  does not move with that input, whatever happens above (PyTorch's relu mask does the same). So
+  d/dx relu(x) ** 0.5 at x = −1 is 0, not NaN. Everywhere else times(g, d) is IEEE's g * d bit for
+  bit (a finite g times 0 keeps its signed zero), so no other number changes.
+* a partial that mentions ``g`` is the contribution itself, written in the order that does not
+  overflow: ``g / b`` rather than g × (1 / b), which is inf for a subnormal b even when g / b is
+  finite. Its local derivative (for tables) is the expression at g = 1.
+
+Partials are expressions of Values too: ``engine.grad(..., create_graph=True)`` evaluates them on the
+Values of the graph (``engine/higher.py``) to build the gradient as a graph, so every row also gives
+second derivatives. The last two rows exist for that: ``step`` (relu's derivative, whose own derivative
+is taken to be 0, so relu'' = 0) and ``times`` (the chain rule's product above, as a node).
+
 One row is *variadic*: ``affine``, the weighted input of a neuron, z = b + Σ_k w_k x_k (equation 5.2
 of Higham & Higham, one row of W a + b). Its inputs are b followed by the pairs (w_k, x_k); its rule
 ``b + sum(w * x)`` expands to ``b + w_1 * x_1 + w_2 * x_2 + ...``, summed left to right, and its
@@ -54,14 +72,16 @@ _TABLE = [
     Op("add",       "+",    ("a", "b"), "a + b",                ("1.0",                    "1.0")),
     Op("sub",       "-",    ("a", "b"), "a - b",                ("1.0",                    "-1.0")),
     Op("mul",       "*",    ("a", "b"), "a * b",                ("b",                      "a")),
-    Op("div",       "/",    ("a", "b"), "divide(a, b)",         ("1.0 / b",                "-out / b")),
+    Op("div",       "/",    ("a", "b"), "divide(a, b)",         ("g / b",                  "-(g / b) * out"),
+       doc="g / b, not g * (1 / b): finite for a subnormal b; d/db = -(g/b)(a/b)"),
     Op("pow",       "**",   ("a", "b"), "power(a, b)",          ("pow_da(a, b)",           "pow_db(a, out)"),
        doc="a ** b with b a Value: d/db = a**b log a"),
     Op("powc",      "**",   ("a", "n"), "power(a, n)",          ("pow_da(a, n)",           None),
        doc="a ** n with n a plain number (a constant of the operation)"),
     Op("neg",       "-",    ("a",),     "-a",                   ("-1.0",)),
     Op("exp",       "exp",  ("a",),     "exp(a)",               ("out",)),
-    Op("log",       "log",  ("a",),     "log(a)",               ("1.0 / a",)),
+    Op("log",       "log",  ("a",),     "log(a)",               ("g / a",),
+       doc="g / a, not g * (1 / a): finite for a subnormal a"),
     Op("tanh",      "tanh", ("a",),     "tanh(a)",              ("1.0 - out * out",)),
     Op("sigmoid",   "σ",    ("a",),     "sigmoid(a)",           ("out * (1.0 - out)",),
        doc="σ'(z) = σ(z)(1 − σ(z)), the formula of Higham & Higham §5"),
@@ -76,10 +96,18 @@ _TABLE = [
     #                        inputs: b, then pairs (w, x)          d/db    d/dw   d/dx
     Op("affine",    "Σ",    ("b", "w", "x"), "b + sum(w * x)",  ("1.0", "x", "w"), variadic=True,
        doc="z = b + Σ_k w_k x_k: a neuron's weighted input, Higham & Higham (5.2)"),
+    # Rows that only gradient graphs use (engine.grad with create_graph=True; no Value method):
+    Op("step",      "step", ("a",),     "step(a)",              ("0.0",),
+       doc="relu's derivative 1[a > 0]; its own derivative is taken to be 0 (relu'' = 0)"),
+    Op("times",     "×",    ("a", "b"), "times(a, b)",          ("b",                      "a"),
+       doc="the chain rule's product g × ∂, 0 where ∂ (b) is exactly 0 (see above)"),
+    Op("ge",        "≥",    ("a", "b"), "ge(a, b)",             ("0.0",                    "0.0"),
+       doc="max's derivative 1[a >= b]; piecewise constant, so its own derivatives are taken to be 0"),
 ]
 
 OPS = {op.name: op for op in _TABLE}
-UNARY = tuple(op.name for op in _TABLE if op.arity == 1)
+GRADIENT_ONLY = ("step", "times", "ge")  # rows for gradient graphs; not methods of Value
+UNARY = tuple(op.name for op in _TABLE if op.arity == 1 and op.name not in GRADIENT_ONLY)
 
 # Not an operation but a marker: the leaf that a plain number becomes in ``2 * v`` or ``1 - v``.
 CONST = Op("const", "const", (), "", ())

@@ -23,6 +23,8 @@ the name the tables and drawings use (its label, the number of a constant, or ``
 import numbers
 from dataclasses import dataclass
 
+from .codegen import AMOUNTS
+from .ops import OPS
 from .graph import backward_order, local_derivatives, topological_order
 from .value import Value
 
@@ -34,7 +36,7 @@ class Contribution:
     position: int       # index of the input in node.inputs (an input used twice appears twice)
     input: Value
     local: object       # d(node)/d(input) as a float; None for a constant of the operation (n in x ** n)
-    amount: object      # the chain-rule product step.grad * local; None where local is None
+    amount: object      # the chain-rule product step.grad × local (engine/ops.py); None where local is None
     grad_before: float  # the input's gradient in this pass before this addition (-0.0: nothing added yet)
     grad_after: float   # ... and after it (0.0 for a constant of the operation, as backward() sets)
     first: bool         # True when this pass had added nothing to this input's gradient before
@@ -97,13 +99,13 @@ def _steps(root, gradient, order, apply, held):
     for number, node in enumerate(reversed(order), 1):
         g = grads[node]  # every non-root node had a consumer processed before it
         contributions = []
-        for position, (p, d) in enumerate(zip(node.inputs, local_derivatives(node))):
+        amounts = AMOUNTS[OPS[node.op]](node, g)  # backward()'s own arithmetic (engine/ops.py's header)
+        for position, (p, d, amount) in enumerate(zip(node.inputs, local_derivatives(node), amounts)):
             first = p not in grads
             before = -0.0 if first else grads[p]
             if d is None:  # a constant of the operation: backward() sets its grad to 0.0
-                amount, after = None, 0.0
+                after = 0.0
             else:
-                amount = g * d
                 after = before + amount
             grads[p] = after
             if apply:

@@ -7,6 +7,7 @@ import pytest
 
 from engine import OPS, Value, affine, exp, gradient_error, log, relu, sigmoid, softplus, tanh
 from engine import numerical_gradient
+from engine.higher import NAMESPACE
 
 # name -> (function of Values, points where it is smooth, closed-form value, closed-form gradient)
 CASES = {
@@ -31,6 +32,11 @@ CASES = {
     "affine": (lambda b, w1, x1, w2, x2: affine([w1, w2], [x1, x2], b),
                [(0.1, 0.5, -1.5, 2.0, 0.25)], lambda b, w1, x1, w2, x2: b + w1 * x1 + w2 * x2,
                lambda b, w1, x1, w2, x2: (1, x1, w1, x2, w2)),
+    # the two rows that gradient graphs use (engine.grad with create_graph=True)
+    "step": (lambda a: NAMESPACE["step"](a), [(0.3,), (-2.0,)], lambda a: float(a > 0), lambda a: (0.0,)),
+    "times": (lambda a, b: NAMESPACE["times"](a, b), [(0.3, -1.2)], lambda a, b: a * b, lambda a, b: (b, a)),
+    "ge": (lambda a, b: NAMESPACE["ge"](a, b), [(0.3, -1.2), (-1.2, 0.3)],  # away from the jump at a == b
+           lambda a, b: float(a >= b), lambda a, b: (0.0, 0.0)),
 }
 
 

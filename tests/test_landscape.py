@@ -40,7 +40,17 @@ def test_engine_cost_gradient_hessian_match_closed_form(loss, theta, data):
     c, g = L.value_and_gradient(loss, theta, x, y)
     assert c == pytest.approx(c_ref, rel=1e-12, abs=1e-14)
     np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(L.hessian(loss, theta, x, y), h_ref, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(L.hessian(loss, theta, x, y), h_ref, rtol=1e-11, atol=1e-15)  # exact
+    np.testing.assert_allclose(L.hessian_fd(loss, theta, x, y), h_ref, rtol=1e-6, atol=1e-8)
+
+
+def test_finite_difference_error_is_measured_against_the_exact_hessian(data):
+    x, y = data
+    ws = bs = np.array([-6.0, 0.5, 7.0])
+    worst_abs, worst_rel = L.finite_difference_error("squared", x, y, ws, bs)
+    diffs = [np.abs(L.hessian_fd("squared", (w, b), x, y) - closed_form("squared", (w, b), x, y)[2]).max()
+             for w in ws for b in bs]
+    assert worst_abs == pytest.approx(max(diffs), rel=1e-3) and 0 < worst_abs < 1e-6 and worst_rel < 1e-4
 
 
 def test_cross_entropy_matches_the_log_form(data):

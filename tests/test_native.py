@@ -88,7 +88,7 @@ def test_native_numerics_give_the_same_bits_and_refuse_the_same_arguments():
     assert set(nn_.FUNCTIONS) == set(numerics.SCALAR) - set(numerics.INLINE) - set(numerics.INLINE_NAMES)
     for name, native in nn_.FUNCTIONS.items():
         eager = numerics.SCALAR[name]
-        binary = name in ("divide", "power", "power_d", "pow_da", "pow_db", "maximum", "ge")
+        binary = name in ("divide", "power", "power_d", "pow_da", "pow_db", "maximum", "ge", "times")
         cases = [(a, b) for a in values[::13] for b in values[::23] + exponents] if binary else \
             [(a,) for a in values]
         for args in cases:

@@ -90,3 +90,22 @@ def test_demo_writes_graph_table_frames_and_page(tmp_path, capsys):
     assert "do/dn = 1 − o² = 0.5" in table and "tanh" in table
     text = capsys.readouterr().out  # --quiet: the one summary line, not the table
     assert text.startswith("neuron: graphs, tables, frames and stepper pages written to") and "do/dn" not in text
+
+
+def test_neuron_gradient_example_is_a_graph_of_the_gradient(tmp_path):
+    ex = examples.neuron_gradient()
+    o = ex.beside.root
+    leaves = {v.label: v for v in topological_order(o) if v.is_leaf}
+    x1 = leaves["x1"].data
+    assert ex.root.data == pytest.approx(x1 * (1 - o.data ** 2), rel=1e-15)  # ∂o/∂w1 = x1 (1 − o²)
+    assert o in topological_order(ex.root)  # the gradient graph reuses the neuron's own nodes
+    steps_grads = final_grads(ex.root)
+    # its backward pass gives second derivatives: ∂²o/∂w1² = −2 x1² o (1 − o²), ∂²o/∂w1∂x1 = (1 − o²) − 2 x1 w1 o (1 − o²)
+    w1 = leaves["w1"].data
+    assert steps_grads[leaves["w1"]] == pytest.approx(-2 * x1 ** 2 * o.data * (1 - o.data ** 2), rel=1e-12)
+    assert steps_grads[leaves["x1"]] == pytest.approx((1 - o.data ** 2) * (1 - 2 * x1 * w1 * o.data), rel=1e-12)
+    from demos.backprop.__main__ import main
+    assert main(["--example", "neuron-gradient", "--out", str(tmp_path), "--quiet"]) == 0
+    svg = (tmp_path / "neuron-gradient_graph.svg").read_text(encoding="utf-8")
+    assert "micrograd&#39;s neuron" in svg or "micrograd's neuron" in svg
+    assert "∂o/∂w1" in svg and "1 − o²" in svg

@@ -1,4 +1,4 @@
-"""python -m demos.backprop [--example neuron|higham|xor|all] [--out DIR]
+"""python -m demos.backprop [--example neuron|neuron-gradient|higham|xor|all] [--out DIR]
 
 For each example writes into DIR (default demos/figures/backprop):
   <name>_graph.svg, <name>_graph.png   the whole graph after backward(), with a key of node kinds
@@ -10,18 +10,39 @@ For each example writes into DIR (default demos/figures/backprop):
 """
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
 
-from engine import backward_frames, backward_table, draw_graph, draw_network, write_frames, write_stepper_html
-from engine.draw import GraphvizNotInstalled
+from engine import (backward_frames, backward_table, draw_graph, draw_network, topological_order, write_frames,
+                    write_stepper_html)
+from engine.draw import Drawing, GraphvizNotInstalled
 
 from demos._common import argument_type, check_out_dir
 
 from .examples import EXAMPLES, build
 
 DEFAULT_OUT = Path("demos/figures/backprop")
+
+
+def _backward(root):
+    """root.backward() from zero grads (backward() accumulates into leaves, as in PyTorch)."""
+    for v in topological_order(root):
+        v.grad = 0.0
+    root.backward()
+
+
+def side_by_side(left, right):
+    """One drawing of two: ``left`` (drawn above) and ``right`` as clusters of one Graphviz graph, node ids
+    prefixed so that they stay apart (a node of both graphs is drawn in each)."""
+    combined = Drawing(name="graphs", graph_attr=dict(right.graph_attr), node_attr=dict(right.node_attr),
+                       edge_attr=dict(right.edge_attr))
+    for prefix, part in (("r_", right), ("l_", left)):  # dot stacks the later cluster on top
+        body = [re.sub(r"\b(n\d+(?:_op)?|legend_\w+)\b", prefix + r"\1", line) for line in part.body]
+        body = [line.replace("subgraph cluster_legend", f"subgraph cluster_{prefix}legend") for line in body]
+        combined.body += [f"subgraph cluster_{prefix}part {{", "\tcolor=white", *body, "}"]
+    return combined
 
 
 def run(name, out, precision=4, quiet=False):
@@ -33,9 +54,16 @@ def run(name, out, precision=4, quiet=False):
     (out / f"{name}_table.txt").write_text(text, encoding="utf-8")
     say(text)
 
-    ex.root.backward()  # the full drawing shows backward()'s grads
+    left = None
+    if ex.beside is not None:  # drawn first: the two graphs share nodes, whose grads differ
+        _backward(ex.beside.root)
+        left = draw_graph(ex.beside.root, params=ex.beside.params, rankdir=ex.rankdir, precision=precision,
+                          title=ex.beside.title)
+    _backward(ex.root)  # the full drawing shows backward()'s grads
     graph = draw_graph(ex.root, params=ex.params, rankdir=ex.rankdir, precision=precision, legend=True,
                        title=ex.title)
+    if left is not None:
+        graph = side_by_side(left, graph)
     written = [graph.write(out / f"{name}_graph.svg"), graph.write(out / f"{name}_graph.png")]
     if ex.mlp is not None:
         net = draw_network(ex.mlp, show_grads=True, title=f"{ex.title}: the network, W[l][j,k] (∂C/∂W)")

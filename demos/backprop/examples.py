@@ -5,6 +5,10 @@
 * ``higham``: one sample through Higham & Higham's 2-2-3-2 sigmoid network with its cost
   C = ½‖y − a[4]‖² (eq. 5.1), labelled W[l], b[l], z[l], a[l]. Beside each z[l]_j the table puts
   δ[l]_j of Lemma 5.1, computed independently with NumPy from (5.5)–(5.6).
+* ``neuron-gradient``: the gradient of that neuron as a graph of its own (``engine.grad`` with
+  ``create_graph=True``): ∂o/∂w1 = x1 (1 − o²) built from the operation table's partials over the
+  neuron's own nodes, drawn beside the neuron: back propagation is itself a computation. Its table
+  is the backward pass *of the gradient*: second derivatives ∂²o/∂w1∂(each leaf).
 * ``xor``: Goodfellow et al.'s XOR network (§6.1) at its exact solution, the mean squared error over
   the four points: cost 0 and every gradient 0, a global minimum.
 """
@@ -13,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import Value, topological_order
+from engine import Value, grad, topological_order
 
-EXAMPLES = ("neuron", "higham", "xor")
+EXAMPLES = ("neuron", "neuron-gradient", "higham", "xor")
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Example:
     mlp: object = None           # the network, for the network diagram
     summary: list = field(default_factory=list)  # lines printed after the table
     rankdir: str = "LR"
+    beside: object = None        # another Example drawn to the left of this one (neuron-gradient)
 
 
 def neuron():
@@ -55,6 +60,27 @@ def neuron():
                    annotate=annotate,
                    summary=[f"closed forms: do/dw1 = x1 (1 − o²) = {x1.data * (1 - o.data ** 2):.6g}, "
                             f"do/dx1 = w1 (1 − o²) = {w1.data * (1 - o.data ** 2):.6g}"])
+
+
+def neuron_gradient():
+    """∂o/∂w1 of micrograd's neuron as a graph (engine.grad, create_graph=True), beside the neuron."""
+    forward = neuron()
+    o = forward.root
+    leaves = {v.label: v for v in topological_order(o) if v.is_leaf}
+    x1, w1 = leaves["x1"], leaves["w1"]
+    (g,) = grad(o, [w1], create_graph=True)
+    g.label = "∂o/∂w1"
+    for v in topological_order(g):  # name the gradient nodes by what they hold
+        if v.op == "sub" and v.inputs[1].inputs == (o, o):  # tanh's partial 1.0 - out * out
+            v.label = "1 − o²"
+    closed = x1.data * (1 - o.data ** 2)
+    return Example("neuron-gradient", "the gradient ∂o/∂w1 = x1 (1 − o²) of the neuron, as a graph", g,
+                   params=forward.params, beside=forward,
+                   summary=[f"∂o/∂w1: graph {g.data:.6g}, backward() {w1.grad:.6g}, closed form "
+                            f"x1 (1 − o²) = {closed:.6g}",
+                            "the table above is back propagation through the gradient graph: its leaf "
+                            "gradients are the second derivatives ∂²o/∂w1∂(leaf), e.g. ∂²o/∂w1² = "
+                            f"−2 x1² o (1 − o²) = {-2 * x1.data ** 2 * o.data * (1 - o.data ** 2):.6g}"])
 
 
 def _sigmoid(z):
@@ -165,4 +191,4 @@ def xor():
 def build(name):
     if name not in EXAMPLES:
         raise ValueError(f"unknown example {name!r}: choose one of {', '.join(EXAMPLES)}")
-    return {"neuron": neuron, "higham": higham, "xor": xor}[name]()
+    return {"neuron": neuron, "neuron-gradient": neuron_gradient, "higham": higham, "xor": xor}[name]()

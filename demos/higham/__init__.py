@@ -11,7 +11,9 @@ Mathematicians", SIAM Review 61(4), 2019, §2–§6, and its MATLAB programs net
   SciPy's tolerances 1e-8 or lsqnonlin's 1e-6;
 * ``lemma51``  — Lemma 5.1, equations (5.5)–(5.8), in NumPy, lined up against the engine's gradients;
 * ``figures``  — the sigmoid (Figure 2.2), data, cost and classifier figures (2.1, 2.4, 2.5, 6.1–6.3);
-* ``diagrams`` — the network diagrams of Figures 2.3 and 3.1 (``engine.draw_network``).
+* ``diagrams`` — the network diagrams of Figures 2.3 and 3.1 (``engine.draw_network``);
+* ``curvature`` — (``--curvature``) the exact 23 × 23 Hessian of the Cost (2.6) along the run: what the
+  plateau near Cost 0.13 is.
 """
 
 from . import data, diagrams, figures, lemma51, network, nls, training

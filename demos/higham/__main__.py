@@ -40,7 +40,13 @@ def _parse(argv):
                         help=f"least squares: ftol = xtol = gtol (default: {nls.SCIPY_TOL:g}, SciPy's default; "
                              f"MATLAB's lsqnonlin defaults to {nls.LSQNONLIN_TOL:g}). The report also gives the "
                              f"Cost at {nls.LSQNONLIN_TOL:g}")
+    parser.add_argument("--curvature", action="store_true",
+                        help="also: the exact 23 × 23 Hessian of the Cost every 2,500 steps along the same "
+                             "stochastic-gradient run, its eigenvalues and a noiseless descent from the "
+                             "plateau (demos/higham/curvature.py; about a minute more)")
     args = parser.parse_args(argv)
+    if args.curvature and args.method == "nls":
+        parser.error("argument --curvature: needs the stochastic-gradient run (--method sgd or both)")
     if args.iterations > training.MAX_ITERATIONS:
         parser.error(f"argument --iterations: at most {training.MAX_ITERATIONS:,} steps (the sample indices "
                      f"are drawn up front), got {args.iterations:,}")
@@ -183,6 +189,36 @@ def classifier_panels(net, results, args, eleven=False):
         panels.append((name, f"{title}\nCost {cost:.3g}, {net.correct(p)}/{net.n_points} points correct", mask))
     return panels
 
+CURVATURE_EVERY = 2_500
+DESCENT_STEPS = 250_000
+
+
+def report_curvature(net, order, args, sgd, say):
+    from . import curvature
+    every = min(CURVATURE_EVERY, max(1, args.iterations // 20))  # short runs: about 20 Hessians
+    say(f"Curvature (--curvature): the Cost (2.6) along the run of section 3, its exact 23 × 23 Hessian "
+        f"(engine.hessian_of: second derivatives from the operation table) every {every:,} steps.")
+    result = curvature.run(net, order, args.eta, every, start=sgd.start)
+    same = result.parameters == sgd.parameters
+    say(f"   The same run again, in chunks (final parameters {'equal' if same else 'DIFFER from'} section 3's "
+        f"bit for bit); "
+        f"SGD {result.seconds_sgd:.1f} s, {len(result.steps)} Hessians {result.seconds_hessians:.1f} s.")
+    picks = curvature.phases(result)
+    descents = []  # the same landscape without sampling noise: from SGD's start and from its plateau
+    for name in ("start", "plateau"):
+        if name in picks:
+            at = result.steps[picks[name]]
+            steps = min(DESCENT_STEPS, args.iterations)
+            descents.append((at.step, curvature.gradient_descent(net, at.parameters, args.eta, steps,
+                                                                 max(1, steps // 50))))
+    lines = []
+    curvature.report(result, args.eta, descents, lines.append)
+    for line in lines:
+        say(_indent(line))
+    if not args.no_plots:
+        for path in curvature.plot(result, args.out, descents):
+            say(f"wrote {path}")
+
 
 def main(argv=None):
     began = time.perf_counter()
@@ -235,6 +271,9 @@ def main(argv=None):
             say(f"wrote {path}")
         if note:
             say(f"network diagrams: DOT text only ({note})")
+
+    if args.curvature:
+        report_curvature(net, order, args, sgd, say)
 
     total = time.perf_counter() - began
     print("8. Summary")  # printed even with --quiet

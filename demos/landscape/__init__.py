@@ -9,10 +9,12 @@ minimisers are finite). Two costs, each a mean over the N samples:
   built as softplus(z_i) − y_i z_i with z_i = w x_i + b: the same number, without log(0).
 
 Everything is computed by the engine: the cost and its exact gradient by one ``backward()``; the
-2×2 Hessian by central differences of those exact gradients,
-H[:, j] ≈ (∇C(θ + h e_j) − ∇C(θ − h e_j)) / 2h with h = 1e-4, then symmetrised (H + Hᵀ)/2.
-Its error is O(h²) ≈ 1e-8 times the third derivative, plus about 1e-16/h ≈ 1e-12 of rounding, so a
-smallest eigenvalue below −1e-6 is a real negative curvature, not noise.
+2×2 Hessian exactly, by ``engine.hessian_of`` (the gradient built as a graph from the operation
+table, then differentiated again), symmetrised (H + Hᵀ)/2 against rounding. The central differences
+of exact gradients that the demo used before, (∇C(θ + h e_j) − ∇C(θ − h e_j)) / 2h with h = 1e-4
+(``hessian_fd``), are kept for comparison: ``finite_difference_error`` measures how far they are from
+the exact Hessian over the grid (the summary prints it). A smallest eigenvalue below −1e-6 is a real
+negative curvature, far beyond rounding.
 
 What the landscape shows: cross entropy is convex (its Hessian (1/N) Σ σ'(z_i) [x_i² x_i; x_i 1] is
 positive semi-definite everywhere), so gradient descent reaches its single minimum from anywhere.
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import Value, affine
+from engine import Value, affine, hessian_of
 from nn import logistic_1d
 
 # The defaults of ``python -m demos.landscape``: a data set whose minimisers lie well inside the
@@ -36,7 +38,7 @@ START = (-6.0, 6.0)
 LEARNING_RATE = 1.0
 STEPS = 3000
 HESSIAN_STEP = 1e-4
-NEGATIVE_CURVATURE = -1e-6   # λ_min below this is negative curvature (finite-difference error ≈ 1e-9)
+NEGATIVE_CURVATURE = -1e-6   # λ_min below this is negative curvature (exact Hessian: rounding ≈ 1e-16)
 FLAT_GRADIENT = 1e-2         # ‖∇C‖ below this: a step with η = 1 moves θ by less than 0.01
 
 
@@ -79,8 +81,17 @@ def value_and_gradient(loss, theta, x, y):
     return c.data, np.array([w.grad, b.grad])
 
 
-def hessian(loss, theta, x, y, h=HESSIAN_STEP):
-    """The 2×2 Hessian at θ: central differences of the engine's exact gradients, symmetrised."""
+def hessian(loss, theta, x, y):
+    """The exact 2×2 Hessian at θ (``engine.hessian_of``: second derivatives from the operation
+    table), symmetrised against rounding."""
+    w, b = Value(float(theta[0]), label="w"), Value(float(theta[1]), label="b")
+    H = hessian_of(cost(loss, w, b, x, y), [w, b])
+    return (H + H.T) / 2
+
+
+def hessian_fd(loss, theta, x, y, h=HESSIAN_STEP):
+    """The 2×2 Hessian at θ by central differences of the engine's exact gradients, symmetrised:
+    what the demo used before exact second derivatives, kept to measure its error."""
     theta = np.asarray(theta, dtype=float)
     columns = []
     for j in range(2):
@@ -124,15 +135,28 @@ def grid_axes(points=GRID_POINTS, lo=GRID_RANGE[0], hi=GRID_RANGE[1]):
     return np.linspace(lo, hi, points), np.linspace(lo, hi, points)
 
 
-def compute_landscape(loss, x, y, ws, bs, h=HESSIAN_STEP):
-    """Cost, gradient norm and Hessian eigenvalues of ``loss`` at every (w, b) of the grid."""
+def finite_difference_error(loss, x, y, ws, bs, h=HESSIAN_STEP):
+    """(max abs, max relative) difference over the grid between the finite-difference Hessian
+    ``hessian_fd`` and the exact one, entry by entry; relative to max(1e-12, max |H_exact| there)."""
+    worst_abs = worst_rel = 0.0
+    for b in bs:
+        for w in ws:
+            exact = hessian(loss, (w, b), x, y)
+            diff = np.abs(hessian_fd(loss, (w, b), x, y, h) - exact).max()
+            worst_abs = max(worst_abs, float(diff))
+            worst_rel = max(worst_rel, float(diff / max(1e-12, np.abs(exact).max())))
+    return worst_abs, worst_rel
+
+
+def compute_landscape(loss, x, y, ws, bs):
+    """Cost, gradient norm and exact Hessian eigenvalues of ``loss`` at every (w, b) of the grid."""
     shape = (len(bs), len(ws))
     costs, norms, lo, hi = (np.empty(shape) for _ in range(4))
     for i, b in enumerate(bs):
         for j, w in enumerate(ws):
             c, g = value_and_gradient(loss, (w, b), x, y)
             costs[i, j], norms[i, j] = c, np.hypot(*g)
-            lo[i, j], hi[i, j] = np.linalg.eigvalsh(hessian(loss, (w, b), x, y, h))
+            lo[i, j], hi[i, j] = np.linalg.eigvalsh(hessian(loss, (w, b), x, y))
     return Landscape(loss, np.asarray(ws, float), np.asarray(bs, float), costs, norms, lo, hi)
 
 
@@ -185,6 +209,7 @@ class Result:
     start: tuple
     lr: float
     reports: dict = field(default_factory=dict)   # loss name → LossReport
+    fd_errors: dict = field(default_factory=dict)  # loss name → (max abs, max rel) of hessian_fd
 
 
 def run(seed=0, n=N_SAMPLES, grid_points=GRID_POINTS, steps=STEPS, lr=LEARNING_RATE, start=START):
@@ -202,6 +227,7 @@ def run(seed=0, n=N_SAMPLES, grid_points=GRID_POINTS, steps=STEPS, lr=LEARNING_R
         lam_end = np.linalg.eigvalsh(hessian(loss, path[-1], x, y))[0]
         result.reports[loss] = LossReport(land, theta_star, cost_star, path, costs, float(g0), float(g1),
                                           float(lam_end))
+        result.fd_errors[loss] = finite_difference_error(loss, x, y, ws, bs)
     return result
 
 
@@ -222,8 +248,8 @@ def summary(result):
     """The findings as lines of text."""
     ws, bs = result.reports["squared"].landscape.ws, result.reports["squared"].landscape.bs
     lines = [f"data: {len(result.x)} points, {int(result.y.sum())} of class 1; "
-             f"grid {len(ws)}×{len(bs)} over w, b ∈ [{ws[0]:g}, {ws[-1]:g}]; Hessian by central "
-             f"differences (h = {HESSIAN_STEP:g}) of the engine's gradients",
+             f"grid {len(ws)}×{len(bs)} over w, b ∈ [{ws[0]:g}, {ws[-1]:g}]; exact Hessians "
+             f"(engine.hessian_of)",
              f"gradient descent from (w, b) = ({result.start[0]:g}, {result.start[1]:g}), "
              f"η = {result.lr:g}, {len(next(iter(result.reports.values())).path) - 1} steps"]
     for loss, rep in result.reports.items():
@@ -242,6 +268,10 @@ def summary(result):
             f"{rep.distance_to_minimiser:.3g} from the minimiser, ‖∇C‖ {rep.end_grad_norm:.1e}, "
             f"λ_min {rep.end_lambda_min:.1e}",
         ]
+        if loss in result.fd_errors:
+            fa, fr = result.fd_errors[loss]
+            lines.append(f"  the finite-difference Hessian used before (h = {HESSIAN_STEP:g}) is off the exact "
+                         f"one by at most {fa:.1e} (relative {fr:.1e}) over the grid")
     sq, ce = result.reports["squared"], result.reports["cross_entropy"]
     convex = ce.landscape.lambda_min.min() >= NEGATIVE_CURVATURE
     n_sq, n_ce = sq.steps_to_minimum(), ce.steps_to_minimum()
