@@ -166,7 +166,7 @@ def test_leave_steps_returned_and_sensitivity_on_known_curves():
     assert analysis.returned(steps, costs, 0.01) == 1
     # at 0.0316 the first run leaves at 30, at 0.00316 at 50: 20 steps apart; the third 10 → 30
     assert analysis.sensitivity(steps, costs, 0.01) == (20.0, 20)
-    assert analysis.plateau_level(steps, costs, 0.01) == 0.13
+    assert analysis.plateau_level(steps, costs, 0.01) == (0.13, 0.13, 0.13)
     assert analysis.share_between(costs, 0.00316, 0.0316) == pytest.approx(4 / 15)
     assert analysis.counts([10, 9, 10]) == {10: 2, 9: 1}
 

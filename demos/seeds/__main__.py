@@ -82,8 +82,8 @@ def fewer_seeds(per_step, steps, workers):
     return max(1, n // digits * digits)
 
 
-def _percentile(values, x):
-    """Where x falls among ``values``, in percent (ties count half)."""
+def _share(values, x):
+    """The percentage of ``values`` below x (ties count half)."""
     values = np.asarray(values)
     return 100.0 * (np.sum(values < x) + 0.5 * np.sum(values == x)) / len(values)
 
@@ -127,10 +127,11 @@ def report(result, args, backend, why, where, say):
     share = analysis.share_between(costs, t / root10, t * root10)
     moved = analysis.sensitivity(steps, costs, t)
     say(f"4. Leaving the plateau: the first recorded step with Cost < {t:g}.")
-    say(f"   Why {t:g}: on the plateau the recorded Cost has median {plateau:.3g}"
-        if plateau is not None else f"   Why {t:g}: no run records a plateau above it", )
-    say(f"   and the runs end near {np.median(final):.2g}; the fall between is fast: only {100 * share:.1f} % of all "
-        f"recorded costs lie within a factor √10 of {t:g} ({t / root10:.3g} to {t * root10:.3g}),")
+    if plateau is not None:
+        say(f"   Why {t:g}: on the plateau (after the start, before the fall) the recorded Cost has quartiles "
+            f"{plateau[0]:.3g}, {plateau[1]:.3g}, {plateau[2]:.3g}; the runs end near {np.median(final):.2g}.")
+    say(f"   The fall between is fast: only {100 * share:.1f} % of all recorded costs lie within a factor √10 "
+        f"of {t:g} ({t / root10:.3g} to {t * root10:.3g}),")
     if moved is not None:
         say(f"   and moving the threshold by √10 either way moves a run's step by {moved[0]:,.0f} steps (median), "
             f"{moved[1]:,} at most.")
@@ -139,11 +140,15 @@ def report(result, args, backend, why, where, say):
         say("   " + format_table(["quantile"] + [_q(q) for q, _ in qs],
                                  [["leave step"] + [f"{v:,.0f}" for _, v in qs]]).replace("\n", "\n   "))
         say(f"   mean {left.mean():,.0f} steps; {int(np.sum(left <= 200_000))} of {n} runs leave by step 200,000.")
-    say(f"   {int(np.sum(leave < 0))} runs never get below {t:g}; {analysis.returned(steps, costs, t)} go back "
+    stuck = leave < 0
+    say(f"   {int(np.sum(stuck))} runs never get below {t:g}; {analysis.returned(steps, costs, t)} go back "
         f"above it after getting below.")
+    if stuck.any():
+        say(f"   Those that never do end at Cost {final[stuck].min():.3g} to {final[stuck].max():.3g}, with "
+            f"{', '.join(f'{k}/10' for k in analysis.counts(result.correct[stuck]))} points correct.")
     if left.size > 2:
         say(f"   Runs that leave later end higher: Spearman's rank correlation between the leave step and the "
-            f"final Cost is {_spearman(leave[leave >= 0], final[leave >= 0]):.2f}.")
+            f"final Cost is {_spearman(leave[~stuck], final[~stuck]):.2f}.")
 
     ref = result.reference
     if ref is not None:
@@ -151,11 +156,11 @@ def report(result, args, backend, why, where, say):
         say(f"5. The paper's single run as python -m demos.higham --seed {args.seed} makes it "
             f"(numpy.random.default_rng({args.seed})), among these:")
         if ref_leave >= 0:
-            say(f"   leaves the plateau at step {ref_leave:,} ({_percentile(left, ref_leave):.0f}th percentile of "
-                f"the runs that leave), ", )
+            say(f"   it leaves the plateau at step {ref_leave:,} (later than {_share(left, ref_leave):.0f} % of the "
+                f"runs that leave)")
         else:
-            say(f"   never gets below {t:g},")
-        say(f"   ends at Cost {ref.costs[-1]:.3g} ({_percentile(final, ref.costs[-1]):.0f}th percentile), "
+            say(f"   it never gets below {t:g}")
+        say(f"   and ends at Cost {ref.costs[-1]:.3g} (higher than {_share(final, ref.costs[-1]):.0f} % of the runs), "
             f"{ref.correct}/10 points correct.")
     return leave
 

@@ -53,13 +53,14 @@ def share_between(costs, low, high):
 
 
 def plateau_level(steps, costs, threshold=THRESHOLD, after=1):
-    """The median recorded Cost on the plateau: records from index ``after`` on that are still above
-    ``threshold`` and before the run leaves it (the start, near 0.25, is left out)."""
+    """(first quartile, median, third quartile) of the recorded Cost on the plateau: the records from
+    index ``after`` on (the start, near 0.25, is left out) before the run first gets below
+    ``threshold``; None if there are none."""
     below = np.cumsum(costs < threshold, axis=1) > 0
     on = ~below
     on[:, :after] = False
     values = costs[on]
-    return float(np.median(values)) if values.size else None
+    return tuple(float(v) for v in np.quantile(values, [0.25, 0.5, 0.75])) if values.size else None
 
 
 def quantiles(values, qs=QUANTILES):

@@ -8,6 +8,7 @@
 """
 
 import numpy as np
+from matplotlib.ticker import MultipleLocator
 
 from .._common import pyplot, save_figure
 
@@ -66,6 +67,8 @@ def plot_final_costs(final, title, out_dir):
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     logs = np.log10(final)
     ax.hist(logs, bins=max(10, min(60, len(final) // 5)), color="tab:green", edgecolor="white", linewidth=0.4)
+    ax.xaxis.set_major_locator(MultipleLocator(1))  # whole decades
+    ax.xaxis.set_minor_locator(MultipleLocator(0.5))
     ax.xaxis.set_major_formatter(lambda value, _: f"$10^{{{value:g}}}$")
     ax.set_xlabel("final Cost (eq. 2.4), log scale")
     ax.set_ylabel("runs")
