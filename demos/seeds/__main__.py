@@ -1,4 +1,4 @@
-"""python -m demos.seeds: the paper's stochastic-gradient experiment from many independent starts.
+"""python -m demos.seeds: Higham & Higham's stochastic-gradient experiment from many independent starts.
 
 Higham & Higham run netbp.m once (10⁶ single-sample steps, η = 0.05, from one 0.5·N(0, 1) draw).
 This demo runs it from N starts, on all cores or on a Dask cluster, and reports how typical that one
