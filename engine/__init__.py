@@ -18,6 +18,7 @@ from .value import Value, affine
 from .draw import Drawing, GraphTooLarge, GraphvizNotInstalled, draw_graph, draw_network, render
 from .steps import BackwardStep, Contribution, backward_steps, backward_table
 from .stepper import backward_frames, write_frames, write_stepper_html
+from .notebook import Stepper, stepper
 
 __all__ = [
     "Value", "OPS", "Op", "DomainError",
@@ -27,5 +28,5 @@ __all__ = [
     "compile", "CompiledGraph", "CompileError",
     "draw_graph", "draw_network", "render", "Drawing", "GraphTooLarge", "GraphvizNotInstalled",
     "backward_steps", "backward_table", "BackwardStep", "Contribution",
-    "backward_frames", "write_frames", "write_stepper_html",
+    "backward_frames", "write_frames", "write_stepper_html", "stepper", "Stepper",
 ]

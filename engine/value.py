@@ -100,6 +100,11 @@ class Value:
     def __float__(self):
         return self.data
 
+    def _repr_html_(self):
+        """How Jupyter shows a Value: label, data, grad and operation as a small table."""
+        from .notebook import value_html
+        return value_html(self)
+
     # Values compare and hash by identity (object's defaults), so they work as set members and
     # dict keys; == is deliberately not overloaded.
 
