@@ -8,6 +8,7 @@
 0.026592
 """
 
+from .version import __version__
 from .compiler import CompiledGraph, CompileError, compile
 from .functions import exp, log, relu, sigmoid, softplus, tanh
 from .gradcheck import gradient_error, numerical_gradient
@@ -21,7 +22,7 @@ from .stepper import backward_frames, write_frames, write_stepper_html
 from .notebook import Stepper, stepper
 
 __all__ = [
-    "Value", "OPS", "Op", "DomainError",
+    "__version__", "Value", "OPS", "Op", "DomainError",
     "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
     "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite", "NonFiniteError",
     "numerical_gradient", "gradient_error",

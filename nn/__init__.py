@@ -14,6 +14,7 @@ of the paper's §4 (``nn.sampling``), a training loop (``nn.train``), data sets 
 JSON saving (``nn.saving``); everything is exported here.
 """
 
+from engine.version import __version__
 from .activations import NAMES as ACTIVATIONS
 from .data import higham_classes, higham_data, logistic_1d, two_moons, xor_data, xor_solution
 from .initializers import INITS
@@ -26,7 +27,7 @@ from .saving import load, load_into, save
 from .train import LOSSES, History, full_cost, gradient_step, train
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
+    "__version__", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
     "half_squared_error", "quadratic_cost", "mse", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "softmax_cross_entropy", "hinge_loss", "l2_penalty",
     "Optimizer", "SGD", "Adam",
