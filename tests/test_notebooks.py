@@ -118,3 +118,9 @@ def test_parameters_replace_the_parameters_cell():
     assert cell.source.split("\n")[0] == "ITERATIONS = 20000" and cell.source.split("\n")[1].startswith("SEED = 0")
     with pytest.raises(ValueError, match="sets no STEPS"):
         build.notebook("higham", {"STEPS": 3})
+
+
+def test_an_unknown_notebook_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        build.main(["nonesuch"])
+    assert stop.value.code == 2 and "unknown notebook 'nonesuch'" in capsys.readouterr().err

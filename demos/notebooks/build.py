@@ -174,6 +174,10 @@ def main(argv=None):
     unknown = [n for n in args.names if n not in NOTEBOOKS]
     if unknown:
         parser.error(f"unknown notebook {unknown[0]!r}: choose from {', '.join(NOTEBOOKS)}")
+    if not SOURCES.is_dir():
+        print("python -m demos.notebooks rebuilds the notebooks of a source checkout (demos/notebooks/sources/ "
+              "is not installed with the package)", file=sys.stderr)
+        return 1
     require("notebooks", "nbformat", "nbclient", "ipykernel", "matplotlib", "scipy", extra="notebooks")
     for name in args.names or NOTEBOOKS:
         path, seconds = build(name, run=not args.no_execute)
