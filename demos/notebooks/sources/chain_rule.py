@@ -51,8 +51,8 @@ closed_form = {"n": s, "b": s, "x1": w1.data * s, "w1": x1.data * s, "x2": w2.da
 print(f"o = tanh(n) = {o.data!r},  n = {n.data!r}")
 print(f"{'node':>14}  {'engine grad':>22}  {'closed form':>22}")
 for label, v in nodes.items():
-    expected = closed_form.get(label, "")
-    print(f"{label:>14}  {v.grad!r:>22}  {expected!r:>22}" if expected != "" else f"{label:>14}  {v.grad!r:>22}")
+    expected = repr(closed_form[label]) if label in closed_form else ""
+    print(f"{label:>14}  {v.grad!r:>22}  {expected:>22}")
 
 # %% [markdown]
 # The drawing after `backward()` carries every node's gradient.
