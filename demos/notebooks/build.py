@@ -81,6 +81,7 @@ def notebook(name, parameters=None):
             body = _override(body, parameters)
         make = v4.new_markdown_cell if kind == "markdown" else v4.new_code_cell
         cell = make(body)
+        cell["id"] = f"{name}-{len(cells)}"  # stable ids: a rebuild changes only what changed
         if tags:
             cell.metadata["tags"] = list(tags)
         cells.append(cell)
@@ -88,6 +89,19 @@ def notebook(name, parameters=None):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def _without_addresses(nb):
+    """Drop memory addresses from plain-text reprs (``<engine.draw.Drawing at 0x7f...>``): they differ
+    at every run and mean nothing to a reader."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/plain" in data:
+                data["text/plain"] = _ADDRESS.sub(">", data["text/plain"])
 
 
 def execute(nb, cwd=HERE, timeout=TIMEOUT):
@@ -116,6 +130,7 @@ def build(name, *, run=True, out_dir=HERE, parameters=None):
 
     nb = notebook(name, parameters)
     seconds = execute(nb, cwd=out_dir) if run else 0.0
+    _without_addresses(nb)
     path = Path(out_dir) / f"{name}.ipynb"
     nbformat.validate(nb)
     nbformat.write(nb, str(path))
