@@ -8,23 +8,25 @@ import pytest
 from demos import _common
 
 
-@pytest.mark.parametrize("demo, argv, missing", [
-    ("higham", ["--iterations", "10"], "scipy"),
-    ("xor", ["--seeds", "1", "--steps", "1"], "scipy"),
-    ("landscape", ["--grid", "3"], "scipy"),
-    ("sgd", ["--budget", "10"], "matplotlib"),
-    ("regularisation", ["--steps", "1"], "matplotlib"),
+@pytest.mark.parametrize("demo, argv, missing, extra", [
+    ("higham", ["--iterations", "10"], "scipy", "demos"),
+    ("xor", ["--seeds", "1", "--steps", "1"], "scipy", "demos"),
+    ("landscape", ["--grid", "3"], "scipy", "demos"),
+    ("sgd", ["--budget", "10"], "matplotlib", "demos"),
+    ("regularisation", ["--steps", "1"], "matplotlib", "demos"),
+    ("notebooks", ["--no-execute"], "nbformat", "notebooks"),
 ])
-def test_a_demo_without_its_extra_stops_first_and_names_it(demo, argv, missing, monkeypatch, capsys, tmp_path):
+def test_a_demo_without_its_extra_stops_first_and_names_it(demo, argv, missing, extra, monkeypatch, capsys,
+                                                          tmp_path):
     import importlib
     main = importlib.import_module(f"demos.{demo}.__main__").main
     monkeypatch.setitem(sys.modules, missing, None)   # import of it now raises ImportError
     with pytest.raises(SystemExit) as stop:
-        main(argv + ["--out", str(tmp_path / "figures")])
+        main(argv + (["--out", str(tmp_path / "figures")] if demo != "notebooks" else []))
     assert stop.value.code == 1
     out, err = capsys.readouterr()
     assert out == ""                                  # nothing of the report before the check
-    assert f"python -m demos.{demo} needs {missing}" in err and 'pip install "seebackprop[demos]"' in err
+    assert f"python -m demos.{demo} needs {missing}" in err and f'pip install "seebackprop[{extra}]"' in err
     assert "Traceback" not in err
 
 
