@@ -162,7 +162,7 @@ def screenshot(path=SCREENSHOT, name="chain_rule", steps=3):
         page_path = export_html(name, tmp)
         browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+            page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1.5)
             page.goto(page_path.as_uri())
             frame_element = page.locator("iframe.seebackprop-stepper").first
             frame_element.scroll_into_view_if_needed()
