@@ -138,6 +138,21 @@ print(f"\nlargest difference over all 30 rows: {check.largest_difference:.1e} "
       f"(relative {check.largest_relative_difference:.1e}; float64 rounds at 1.1e-16 per operation)")
 
 # %% [markdown]
+# The same equations met inside the backward pass. For one sample, at a fresh 0.5·N(0, 1) draw
+# (the graph of `python -m demos.backprop --example higham`), the table of `backward()` node by
+# node: when the pass reaches a node z[l]_j, its gradient is complete, and the note beside it is
+# δ[l]_j from (5.5)–(5.6) in NumPy. The rows under a z[l]_j node pass δ[l]_j on: to b[l]_j times 1
+# (5.7), to W[l][j,k] times a[l−1]_k (5.8), and to a[l−1]_k times W[l][j,k], the (W[l])ᵀ δ[l] of (5.6).
+
+# %%
+from demos.backprop.examples import higham as one_sample
+from engine import backward_table
+
+sample = one_sample()
+print(sample.title + "\n")
+print(backward_table(sample.root, annotate=sample.annotate, leaves=False))
+
+# %% [markdown]
 # ## Summary
 
 # %% tags=["key-numbers"]
