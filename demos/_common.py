@@ -3,13 +3,64 @@
 Every demo takes ``--seed``, ``--out DIR``, ``--no-plots`` and ``--quiet`` (only the closing summary
 is printed: ``say`` for the report, plain ``print`` for the summary); a bad value is an
 argparse usage error (exit status 2 and a message naming the option), never a traceback.
-Figures are drawn with matplotlib's Agg backend (no display needed) and saved as PNG and SVG.
+Figures are drawn with matplotlib's Agg backend (no display needed) and saved as PNG and SVG, by
+default into the checkout's ``demos/figures/<name>/`` when the demos run from a checkout, and into
+``./seebackprop-figures/<name>/`` when they run from an installed copy. ``require`` checks, before
+any work, that the optional packages a demo needs are installed, and names the extra that has them.
 """
 
 import argparse
+import importlib
 import math
 import os
+import sys
 import time
+from pathlib import Path
+
+# which extra of pyproject.toml provides each optional package the demos import
+EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos",
+            "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks"}
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent
+
+
+def require(demo, *modules, extra=None):
+    """Stop (exit status 1, one message, no traceback) unless every module imports; the message
+    names the missing ones and the pip command of the extra that installs them."""
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        extra = extra or EXTRA_OF.get(missing[0], "demos")
+        local = ' (in a checkout: pip install -e ".[' + extra + ']")' if in_checkout() else ""
+        print(f"python -m demos.{demo} needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+              f"not installed: pip install \"seebackprop[{extra}]\"{local}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def require_for(demo, args, *modules):
+    """``require`` the modules a demo always needs, and matplotlib unless ``--no-plots``."""
+    require(demo, *modules, *(() if getattr(args, "no_plots", False) else ("matplotlib",)))
+
+
+def in_checkout():
+    """True when these demos are the ``demos/`` of a source checkout (not an installed copy)."""
+    return (_CHECKOUT / "pyproject.toml").is_file() and (_PACKAGE / "figures").is_dir()
+
+
+def default_out(name):
+    """Where a demo's figures go by default: the checkout's demos/figures/<name> (shown relative
+    to the current directory when it is inside it), else ./seebackprop-figures/<name>."""
+    if not in_checkout():
+        return os.path.join("seebackprop-figures", name)
+    path = _PACKAGE / "figures" / name
+    try:
+        return os.path.relpath(path) if Path.cwd() in path.parents else str(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
 
 
 def argument_type(convert, accept, expected):
@@ -49,8 +100,8 @@ def make_parser(name, description):
     parser = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)
     parser.add_argument("--seed", type=nonnegative_int, default=0,
                         help="seed of every random draw (default: 0)")
-    parser.add_argument("--out", default=os.path.join("demos", "figures", name), metavar="DIR",
-                        help=f"directory for the figures (default: demos/figures/{name})")
+    parser.add_argument("--out", default=default_out(name), metavar="DIR",
+                        help=f"directory for the figures (default: {default_out(name)})")
     parser.add_argument("--no-plots", action="store_true", help="compute and print, draw nothing")
     parser.add_argument("--quiet", action="store_true", help="print only the closing summary")
     return parser

@@ -8,6 +8,7 @@
 0.026592
 """
 
+from .version import __version__
 from .compiler import CompiledGraph, CompileError, compile
 # engine.max, as torch.max; left out of __all__ so that "from engine import *" keeps Python's max
 from .functions import exp, log, max, relu, sigmoid, softplus, tanh  # noqa: A004
@@ -20,14 +21,15 @@ from .value import Value, affine
 from .draw import Drawing, GraphTooLarge, GraphvizNotInstalled, draw_graph, draw_network, render
 from .steps import BackwardStep, Contribution, backward_steps, backward_table
 from .stepper import backward_frames, write_frames, write_stepper_html
+from .notebook import Stepper, stepper
 
 __all__ = [
-    "Value", "OPS", "Op", "DomainError",
+    "__version__", "Value", "OPS", "Op", "DomainError",
     "affine", "exp", "log", "tanh", "sigmoid", "relu", "softplus",
     "topological_order", "edges", "leaves", "local_derivatives", "first_nonfinite", "NonFiniteError",
     "numerical_gradient", "gradient_error", "grad", "hessian", "hessian_of", "hvp",
     "compile", "CompiledGraph", "CompileError",
     "draw_graph", "draw_network", "render", "Drawing", "GraphTooLarge", "GraphvizNotInstalled",
     "backward_steps", "backward_table", "BackwardStep", "Contribution",
-    "backward_frames", "write_frames", "write_stepper_html",
+    "backward_frames", "write_frames", "write_stepper_html", "stepper", "Stepper",
 ]

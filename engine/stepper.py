@@ -244,7 +244,9 @@ _JS = """
     document.getElementById("first").disabled = k === 0;
     document.getElementById("next").disabled = k === last;
     document.getElementById("last").disabled = k === last;
-    if (history.replaceState) { history.replaceState(null, "", "#step-" + k); }
+    try {  // the address remembers the step; inside a notebook's iframe (about:srcdoc) it cannot
+      if (location.protocol !== "about:" && history.replaceState) { history.replaceState(null, "", "#step-" + k); }
+    } catch (err) { /* a page without an address of its own: nothing to remember */ }
     scrollToNode();
   }
   function scrollToNode() {  // at full size, keep the node being processed in sight

@@ -9,6 +9,7 @@ every operation are generated from that table (``engine/codegen.py``), so this f
 plumbing: lifting plain numbers, walking the graph and the ``backward`` loop.
 """
 
+import inspect
 import numbers
 import threading
 
@@ -124,6 +125,11 @@ class Value:
 
     def __float__(self):
         return self.data
+
+    def _repr_html_(self):
+        """How Jupyter shows a Value: label, data, grad and operation as a small table."""
+        from .notebook import value_html
+        return value_html(self)
 
     # Values compare and hash by identity (object's defaults), so they work as set members and
     # dict keys; == is deliberately not overloaded.
@@ -257,3 +263,15 @@ node's inputs are (b, w_1, x_1, w_2, x_2, ...). Generated from the ``affine`` ro
 Value.__pow__ = _pow
 Value.__pos__ = _pos
 del _pow, _pos
+
+
+def _public_signatures():
+    """help(Value), IDEs and inspect show ``Value(data, label=None)``: the other parameters of
+    ``__init__`` are the engine's own way of recording an operation, not part of the API."""
+    P = inspect.Parameter
+    public = [P("data", P.POSITIONAL_OR_KEYWORD), P("label", P.POSITIONAL_OR_KEYWORD, default=None)]
+    Value.__signature__ = inspect.Signature(public)
+    Value.__init__.__signature__ = inspect.Signature([P("self", P.POSITIONAL_OR_KEYWORD)] + public)
+
+
+_public_signatures()

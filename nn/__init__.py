@@ -16,6 +16,7 @@ JSON saving (``nn.saving``) and the bridge to PyTorch (``nn.torch_bridge``: ``to
 ``from_torch``; PyTorch itself is imported only when they are called); everything is exported here.
 """
 
+from engine.version import __version__
 from .activations import NAMES as ACTIVATIONS
 from .data import higham_classes, higham_data, logistic_1d, two_moons, xor_data, xor_solution
 from .initializers import INITS
@@ -32,7 +33,7 @@ from .torch_bridge import from_torch, to_torch
 from .train import LOSSES, History, full_cost, gradient_step, train
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
+    "__version__", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
     "Conv2d", "MaxPool2d", "ReLU", "Flatten", "Dropout", "Sequential",
     "half_squared_error", "quadratic_cost", "mse", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "softmax_cross_entropy", "softmax_log_loss", "hinge_loss", "l2_penalty",

@@ -88,6 +88,19 @@ class Module:
     def __str__(self):
         return self.summary()
 
+    def _repr_html_(self):
+        """How Jupyter shows a module: its summary table, and its parameters (data, grad) folded."""
+        from engine.notebook import html_table
+        title, headers, rows = self._summary_rows()
+        params = [(name, repr(p.data), repr(p.grad)) for name, p in self.named_parameters()]
+        return (html_table(headers, rows, caption=title)
+                + f"<details><summary>{len(params)} parameters: data and grad</summary>"
+                + html_table(["parameter", "data", "grad"], params) + "</details>")
+
+    def _summary_rows(self):
+        """(title, headers, rows) of the summary as a table (Layer and MLP: one row per layer)."""
+        return self.summary(), ["module", "parameters"], [(type(self).__name__, self.num_parameters())]
+
 
 class Neuron(Module):
     """One neuron j of layer l: a[l]_j = activation(z[l]_j), z[l]_j = b[l]_j + Σ_k W[l]_jk x_k.
@@ -234,7 +247,10 @@ class Layer(Module):
             n.b.data = bj
 
     def summary(self):
-        return _table([self], title=f"Layer {self.number}: {self.nin} inputs, {self.nout} neurons")
+        return _table(*self._summary_rows())
+
+    def _summary_rows(self):
+        return (f"Layer {self.number}: {self.nin} inputs, {self.nout} neurons", *_layer_rows([self]))
 
     def __repr__(self):
         return (f"Layer({self.nin}, {self.nout}, activation={_activation_repr(self.activation)}, "
@@ -332,9 +348,11 @@ class MLP(Module):
             layer._assign(W, b)
 
     def summary(self):
-        title = (f"MLP {'-'.join(str(n) for n in self.sizes)}: "
-                 f"{self.num_parameters()} parameters")
-        return _table(self.layers, title=title, nin=self.nin)
+        return _table(*self._summary_rows())
+
+    def _summary_rows(self):
+        title = f"MLP {'-'.join(str(n) for n in self.sizes)}: {self.num_parameters()} parameters"
+        return (title, *_layer_rows(self.layers, nin=self.nin))
 
     def __repr__(self):
         return (f"MLP({self.nin}, {self.nouts}, activation={_activation_repr(self.activation)}, "
@@ -365,9 +383,9 @@ def _activation_repr(activation):
     return repr(activation) if isinstance(activation, str) else display_name(activation)
 
 
-def _table(layers, title, nin=None):
-    """The summary table: one row per layer, in the paper's numbering."""
-    rows = [("layer", "neurons", "W[l]", "b[l]", "activation", "parameters")]
+def _layer_rows(layers, nin=None):
+    """(headers, rows) of the summary table: one row per layer, in the paper's numbering."""
+    rows = []
     if nin is not None:
         rows.append(("1", str(nin), "", "", "(input)", ""))
     total = 0
@@ -377,6 +395,12 @@ def _table(layers, title, nin=None):
         rows.append((str(layer.number), str(layer.nout), f"{layer.nout}x{layer.nin}",
                      str(layer.nout), display_name(layer.activation), str(count)))
     rows.append(("total", "", "", "", "", str(total)))
+    return ("layer", "neurons", "W[l]", "b[l]", "activation", "parameters"), rows
+
+
+def _table(title, headers, rows):
+    """The summary table as aligned text."""
+    rows = [tuple(headers)] + rows
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     lines = [title]
     for r in rows:

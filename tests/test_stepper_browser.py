@@ -6,38 +6,19 @@ against ``backward()``. Skipped, with the reason, where chromium, playwright or 
 (.ci/setup installs all three).
 """
 
-import os
-import shutil
-import tempfile
-
 import pytest
 
+from chromium import persistent_context, skip_reason
 from engine import Value, affine, backward_steps, topological_order, write_stepper_html
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"))
-                 if p), None)
-if CHROMIUM is None:
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-if shutil.which("dot") is None:
-    pytest.skip("Graphviz's dot is not installed: the page's frames cannot be rendered", allow_module_level=True)
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+if skip_reason():
+    pytest.skip(skip_reason(), allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="stepper-chromium-")
-    with sync_api.sync_playwright() as p:
-        # a persistent context gives chromium its own fresh profile directory
-        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
-                                                       args=FLAGS, viewport={"width": 1280, "height": 800})
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
+    with persistent_context() as context:
+        yield context
 
 
 @pytest.fixture(scope="module")

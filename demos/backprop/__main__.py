@@ -1,6 +1,7 @@
 """python -m demos.backprop [--example neuron|neuron-gradient|higham|xor|all] [--out DIR]
 
-For each example writes into DIR (default demos/figures/backprop):
+For each example writes into DIR (default: demos/figures/backprop in a checkout, else
+./seebackprop-figures/backprop):
   <name>_graph.svg, <name>_graph.png   the whole graph after backward(), with a key of node kinds
   <name>_table.txt                     the backward pass, one step per node (also printed)
   <name>_frames/step_000.svg ...       the graph at each step of the backward pass
@@ -19,11 +20,11 @@ from engine import (backward_frames, backward_table, draw_graph, draw_network, t
                     write_stepper_html)
 from engine.draw import Drawing, GraphvizNotInstalled
 
-from demos._common import argument_type, check_out_dir
+from demos._common import argument_type, check_out_dir, default_out
 
 from .examples import EXAMPLES, build
 
-DEFAULT_OUT = Path("demos/figures/backprop")
+DEFAULT_OUT = Path(default_out("backprop"))  # the checkout's demos/figures/backprop, or ./seebackprop-figures/backprop
 
 
 def _backward(root):

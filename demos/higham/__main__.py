@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from .._common import check_out_dir, format_table, make_parser, positive_float, positive_int, reporter
+from .._common import (check_out_dir, format_table, make_parser, positive_float, positive_int, reporter,
+                      require_for)
 from . import ETA, ITERATIONS, lemma51, nls, training
 from .data import ELEVENTH_POINT, points
 from .figures import GRID, grid
@@ -51,6 +52,7 @@ def _parse(argv):
         parser.error(f"argument --iterations: at most {training.MAX_ITERATIONS:,} steps (the sample indices "
                      f"are drawn up front), got {args.iterations:,}")
     check_out_dir(parser, args)
+    require_for("higham", args, "scipy")
     return args
 
 

@@ -3,7 +3,7 @@
 import sys
 
 from .._common import (Stopwatch, check_out_dir, finite_float, make_parser, positive_float, positive_int,
-                       reporter)
+                      reporter, require_for)
 from . import GRID_POINTS, LEARNING_RATE, N_SAMPLES, START, STEPS, plot, run, summary
 
 
@@ -25,6 +25,7 @@ def main(argv=None):
     if args.grid < 3:
         parser.error("--grid must be at least 3")
     check_out_dir(parser, args)
+    require_for("landscape", args, "scipy")
     say = reporter(args.quiet)
 
     with Stopwatch() as clock:

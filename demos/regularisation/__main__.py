@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from .._common import (Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int,
-                       reporter)
+                      reporter, require_for)
 from . import ALPHA, HIDDEN, LEARNING_RATE, N_TRAIN, NOISE, PATIENCE, STEPS, plot, run, table
 
 
@@ -31,6 +31,7 @@ def main(argv=None):
     if args.train < 2:
         parser.error("--train must be at least 2 (both classes need a point)")
     check_out_dir(parser, args)
+    require_for("regularisation", args)
     say = reporter(args.quiet)
 
     results = []

@@ -2,7 +2,8 @@
 
 import sys
 
-from .._common import Stopwatch, check_out_dir, make_parser, positive_float, positive_int, reporter
+from .._common import (Stopwatch, check_out_dir, make_parser, positive_float, positive_int, reporter,
+                      require_for)
 from . import ADAM_LR, BUDGET, LEARNING_RATE, RECORD_EVERY, compare, plot, table
 
 
@@ -20,6 +21,7 @@ def main(argv=None):
     if args.budget < 10:
         parser.error("--budget must be at least 10 (one full-batch step costs 10 evaluations)")
     check_out_dir(parser, args)
+    require_for("sgd", args)
     say = reporter(args.quiet)
 
     say(f"Higham network 2-2-3-2, seed {args.seed}, {args.budget:,} single-sample gradient "

@@ -4,7 +4,8 @@ import sys
 
 import numpy as np
 
-from .._common import Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int, reporter
+from .._common import (Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int,
+                      reporter, require_for)
 from . import exact, learning, run_experiment
 
 DEFAULT_SEEDS = 100
@@ -27,6 +28,7 @@ def _parse(argv):
                         help=f"learning rate (default: {learning.LEARNING_RATE:g})")
     args = parser.parse_args(argv)
     check_out_dir(parser, args)
+    require_for("xor", args, "scipy")
     return args
 
 

@@ -1,0 +1,104 @@
+"""What Jupyter shows: the stepper page inline, and Values and tables as HTML.
+
+``stepper(root)`` returns a ``Stepper``; as the last expression of a cell Jupyter displays it as the
+very page ``write_stepper_html`` writes (buttons, slider, ← → keys, the table), inside an
+``<iframe srcdoc=...>``. The page is self-contained (pictures, styles and script inline), so the
+output needs no server and no kernel-side widget: it steps in JupyterLab, Notebook, VS Code, and in
+a notebook exported to static HTML by nbconvert. The iframe is its own document, so the page's
+element ids cannot collide with another stepper's or the notebook's; the iframe gets a unique id.
+Code hosts that strip iframes from notebooks (GitHub's viewer) show nothing here: draw the graph or
+print ``backward_table`` beside it for readers who do not run the notebook.
+"""
+
+import html
+import itertools
+
+from .stepper import backward_frames, stepper_page
+
+_instances = itertools.count(1)
+DEFAULT_HEIGHT = 640  # pixels: the page lays itself out in the frame's height (100vh)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def html_table(headers, rows, *, caption=None):
+    """An HTML table (escaped cells); cells that read as numbers are right-aligned, in monospace."""
+    e = html.escape
+    out = ['<table class="seebackprop">']
+    if caption:
+        out.append(f'<caption style="text-align:left;font-weight:bold">{e(caption)}</caption>')
+    out.append("<thead><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in headers) + "</tr></thead><tbody>")
+    for row in rows:
+        cells = []
+        for c in row:
+            style = ' style="text-align:right;font-family:monospace"' if _is_number(str(c)) else ""
+            cells.append(f"<td{style}>{e(str(c))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def value_html(v):
+    """A Value as a one-row table: label, data, grad, operation and number of inputs."""
+    op = v.op or "(leaf)"
+    return html_table(["label", "data", "grad", "op", "inputs"],
+                      [[v.label if v.label is not None else "", repr(v.data), repr(v.grad), op, len(v.inputs)]],
+                      caption="Value")
+
+
+class Stepper:
+    """The stepper page of ``root.backward(gradient)``, shown inline by Jupyter.
+
+    ``.page`` is the HTML text (the file ``write_stepper_html`` writes), ``.frames`` the frames,
+    ``.save(path)`` writes the page to a file, ``.height`` the frame's height in pixels.
+    """
+
+    def __init__(self, root, gradient=1.0, *, title="Back propagation, one node at a time", annotate=None,
+                 height=DEFAULT_HEIGHT, **draw_options):
+        self.root = root
+        self.frames = backward_frames(root, gradient, **draw_options)
+        self.page = stepper_page(root, self.frames, title=title, precision=draw_options.get("precision", 4),
+                                 annotate=annotate)
+        self.height = int(height)
+        self.id = f"seebackprop-stepper-{next(_instances)}"
+
+    @property
+    def steps(self):
+        """The number of backward steps (frames after the start)."""
+        return len(self.frames) - 1
+
+    def save(self, path):
+        """Write the page to ``path`` (what ``write_stepper_html`` writes); returns the ``Path``."""
+        from pathlib import Path
+        path = Path(path)
+        path.write_text(self.page, encoding="utf-8")
+        return path
+
+    def _repr_html_(self):
+        # srcdoc holds the whole page, attribute-escaped; the iframe keeps it a separate document
+        return (f'<iframe id="{self.id}" class="seebackprop-stepper" title="back-propagation stepper" '
+                f'srcdoc="{html.escape(self.page, quote=True)}" '
+                f'style="width:100%;height:{self.height}px;border:1px solid #ccc"></iframe>'
+                f'<div style="font-size:12px;color:#555">Back propagation in {self.steps} steps: click the '
+                f'picture, then ← → (or the buttons, the slider, Home, End).</div>')
+
+    def __repr__(self):
+        return f"<Stepper: {self.steps} backward steps of {self.root!r}>"
+
+
+def stepper(root, gradient=1.0, **options):
+    """``Stepper(root, gradient, **options)``: in a notebook, the last line of a cell shows it.
+
+    Options: ``title``, ``annotate`` (node → note for its row), ``height`` (pixels) and the drawing
+    options of ``draw_graph`` (params, op_nodes, rankdir, precision, max_nodes, max_frames, legend).
+    Nothing in the graph changes (``.grad`` stays as it was). Needs Graphviz's ``dot``."""
+    return Stepper(root, gradient, **options)
+
+
+__all__ = ["Stepper", "stepper", "html_table", "value_html"]
