@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 # which extra of pyproject.toml provides each optional package the demos import
-EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos",
+EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos", "sklearn": "demos",
             "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks"}
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent

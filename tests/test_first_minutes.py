@@ -15,6 +15,9 @@ from demos import _common
     ("sgd", ["--budget", "10"], "matplotlib", "demos"),
     ("regularisation", ["--steps", "1"], "matplotlib", "demos"),
     ("notebooks", ["--no-execute"], "nbformat", "notebooks"),
+    ("digits", ["--images", "10", "--epochs", "1"], "sklearn", "demos"),
+    ("seeds", ["--seeds", "1", "--iterations", "100"], "matplotlib", "demos"),
+    ("pytorch", ["--steps", "1"], "matplotlib", "demos"),
 ])
 def test_a_demo_without_its_extra_stops_first_and_names_it(demo, argv, missing, extra, monkeypatch, capsys,
                                                           tmp_path):

@@ -12,7 +12,7 @@ import numpy as np
 
 from engine import topological_order
 
-from .._common import check_out_dir, format_table, make_parser, positive_int, reporter
+from .._common import check_out_dir, format_table, make_parser, positive_int, reporter, require_for
 from . import data, training
 from .network import DROPOUT, FILTERS, DigitsNetwork, make_network
 
@@ -81,15 +81,12 @@ def _schedule(run):
 def main(argv=None):
     began = time.perf_counter()
     args = _parse(argv)
+    require_for("digits", args, "sklearn")
     say = reporter(args.quiet)
     say("Higham & Higham, \"Deep Learning: An Introduction for Applied Mathematicians\" (SIAM Review, 2019): "
         "§7 in miniature, a convolutional network on 8 × 8 digits.")
     rng = np.random.default_rng(args.seed)
-    try:
-        parts = data.split(rng, args.images)
-    except data.MissingExtra as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    parts = data.split(rng, args.images)
     training_set, validation, test = parts
     report_data(parts, say)
 

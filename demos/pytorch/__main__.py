@@ -14,7 +14,7 @@ import numpy as np
 
 import nn
 
-from .._common import check_out_dir, format_table, make_parser, positive_int, reporter
+from .._common import check_out_dir, format_table, make_parser, positive_int, reporter, require_for
 from . import problems, timing, training
 
 STEPS = 1000
@@ -82,6 +82,7 @@ def report_timing(problem, timings, say):
 def main(argv=None):
     began = time.perf_counter()
     args, torch = _parse(argv)
+    require_for("pytorch", args)
     torch.set_num_threads(1)   # tiny tensors: threads only add overhead, and the machine is shared
     say = reporter(args.quiet)
     say(f"The same network in nn and in PyTorch {torch.__version__}, both ways, with the same numbers.")

@@ -10,7 +10,8 @@ import sys
 
 import numpy as np
 
-from .._common import Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int, reporter
+from .._common import (Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int,
+                       reporter, require_for)
 from ..higham import ETA, ITERATIONS, training
 from . import analysis, executors, study
 from .backend import BACKENDS, BackendUnavailable, resolve
@@ -189,6 +190,7 @@ def plot(result, leave, args, say):
 
 def main(argv=None):
     parser, args = _parse(argv)
+    require_for("seeds", args)
     say = reporter(args.quiet)
     try:
         backend, why = resolve(args.backend)
