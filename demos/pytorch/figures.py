@@ -1,6 +1,6 @@
 """One figure per network: the cost after every step on both sides, and how far apart the parameters are.
 
-Left: the cost over all the data after each step (the paper's Cost, eq. 2.4, or J), at our
+Left: the cost over all the data after each step (the paper's Cost, eq. 2.6, or J), at our
 parameters as lines and at PyTorch's as dots on top (every few steps). Right: the
 largest |p_ours − p_torch| over the parameters after each step, on a log scale beside float64's
 machine epsilon 2⁻⁵² ≈ 2.2e-16; steps after which the two agree bit for bit leave gaps (log 0). The

@@ -8,7 +8,7 @@
   all four points, cost J = ¼ Σₓ (f*(x) − f(x))² (eq. 6.1).
 
 Each cost is written twice, once on our Values and once on torch tensors, with the same formula.
-The cost over all the data (the paper's Cost, eq. 2.4, or J) is also recorded once through our
+The cost over all the data (the paper's Cost, eq. 2.6, or J) is also recorded once through our
 network and compiled, to evaluate both sides' parameters after every step with one function.
 """
 
@@ -87,7 +87,7 @@ def higham(seed, steps):
     order = sample_order(rng, steps).tolist()
     return Problem("higham", "Higham & Higham's 2-2-3-2 sigmoid network, one of the ten points per step",
                    mlp, X, Y, order, 0.05, "C = ½‖y − F(x)‖² of the step's point",
-                   "Cost (eq. 2.4) of the ten points")
+                   "Cost (eq. 2.6) of the ten points")
 
 
 def xor(seed, steps):

@@ -102,7 +102,7 @@ def report(result, args, backend, why, where, say):
     say(f"1. The study: {n:,} runs of netbp.m's single-sample stochastic gradient, {iterations:,} steps each, "
         f"η = {args.eta:g}, from 0.5·N(0, 1) weights;")
     say(f"   run i draws its weights and then its sample indices from "
-        f"numpy.random.SeedSequence({args.seed}, spawn_key=(i,)), i = 0..{n - 1}; the Cost (eq. 2.4) is "
+        f"numpy.random.SeedSequence({args.seed}, spawn_key=(i,)), i = 0..{n - 1}; the Cost (eq. 2.6) is "
         f"recorded every {every:,} steps.")
     say(f"   Backend: {backend} ({why}); {where}.")
     per_step = result.run_seconds.sum() / (len(result.run_seconds) * iterations)

@@ -2,7 +2,7 @@
 
 * ``plot_leave_steps``: histogram of the step at which each run leaves the plateau (first recorded
   Cost below the threshold), with the paper-demo run marked;
-* ``plot_curves``: the Cost curves (eq. 2.4, log scale, as netbp.m's figure) of a sample of runs in
+* ``plot_curves``: the Cost curves (eq. 2.6, log scale, as netbp.m's figure) of a sample of runs in
   grey, the median over all runs and the 5–95 % band of each recorded step, the threshold;
 * ``plot_final_costs``: histogram of the final Cost on a log scale.
 """
@@ -54,7 +54,7 @@ def plot_curves(steps, costs, sample, threshold, title, out_dir, reference=None,
     ax.axhline(threshold, color="black", linewidth=0.8, linestyle=":", label=f"threshold {threshold:g}")
     ax.plot([], [], color="0.6", linewidth=0.6, label=f"{len(sample)} runs")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("Cost (eq. 2.4)")
+    ax.set_ylabel("Cost (eq. 2.6)")
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     _steps_axis(ax)
@@ -70,7 +70,7 @@ def plot_final_costs(final, title, out_dir):
     ax.xaxis.set_major_locator(MultipleLocator(1))  # whole decades
     ax.xaxis.set_minor_locator(MultipleLocator(0.5))
     ax.xaxis.set_major_formatter(lambda value, _: f"$10^{{{value:g}}}$")
-    ax.set_xlabel("final Cost (eq. 2.4), log scale")
+    ax.set_xlabel("final Cost (eq. 2.6), log scale")
     ax.set_ylabel("runs")
     ax.set_title(title, fontsize=9)
     return save_figure(fig, out_dir, "final_costs")

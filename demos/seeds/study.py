@@ -5,7 +5,7 @@ Run i is a pure function of (root seed, i, steps, η, record interval, backend):
 (``SeedSequence(root).spawn(n)[i]`` for any n > i), so run i is the same whether the study has 10 or
 100,000 seeds and whichever process, thread or machine runs it. From that generator the run draws, as
 ``python -m demos.higham`` does, first the 23 weights 0.5·N(0, 1) and then the sample indices, and
-runs netbp.m's single-sample stochastic gradient, recording the Cost (eq. 2.4) every
+runs netbp.m's single-sample stochastic gradient, recording the Cost (eq. 2.6) every
 ``record_every`` steps.
 
 The Cost and the classification are evaluated by the Python backend's NumPy code whatever backend
