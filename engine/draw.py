@@ -148,11 +148,12 @@ def _check_options(rankdir, precision, max_nodes):
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
 
 
-def check_size(count, max_nodes, what="graph", unit="Values"):
-    if count > max_nodes:
+def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
+    """Refuse a drawing of more than ``limit`` things; ``option`` is the argument that sets it."""
+    if count > limit:
         raise GraphTooLarge(
-            f"the {what} has {count} {unit}, more than the limit max_nodes={max_nodes}: drawing it would "
-            f"be slow and unreadable. Pass max_nodes={count} (or more) to draw it anyway, or draw a "
+            f"the {what} has {count} {unit}, more than the limit {option}={limit}: drawing it would "
+            f"be slow and unreadable. Pass {option}={count} (or more) to draw it anyway, or draw a "
             f"smaller graph (one sample, one neuron).")
 
 

@@ -48,7 +48,8 @@ def backward_frames(root, gradient=1.0, *, params=None, op_nodes=True, rankdir="
     """
     nodes = topological_order(root)
     check_size(len(nodes), max_nodes)
-    check_size(1 + sum(1 for v in nodes if not v.is_leaf), max_frames, what="backward pass", unit="frames")
+    check_size(1 + sum(1 for v in nodes if not v.is_leaf), max_frames, what="backward pass", unit="frames",
+               option="max_frames")
     consumers = Counter(p for v in nodes for p in v.inputs)  # edges still to be used, per node
     options = dict(params=params, op_nodes=op_nodes, rankdir=rankdir, precision=precision,
                    max_nodes=max_nodes, legend=legend, title=title)

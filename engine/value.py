@@ -72,7 +72,7 @@ class Value:
         self.data = data
         self.grad = 0.0
         if label is not None and label.__class__ is not str:
-            _label_error(label)
+            label = _label(label)
         self.label = label
         self._op = _op
         self._a = _a
@@ -151,7 +151,10 @@ class Value:
                 raise NonFiniteError(report)
 
 
-def _label_error(label):
+def _label(label):
+    """A label that is a string of another class (NumPy's np.str_, a str subclass) as a plain str."""
+    if isinstance(label, str):
+        return str.__str__(label)
     if isinstance(label, (tuple, list, set)):  # micrograd's Value(data, _children, _op)
         raise TypeError("Value(data, label) takes a label as its second argument; the inputs of a node "
                         "are recorded by the operations, not passed in (micrograd's _children)")

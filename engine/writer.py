@@ -39,7 +39,7 @@ def _unpack(names, seq):
 def _convert(names, seq, what):
     """Unpack ``seq`` into ``names`` and convert them to floats unless they are floats already."""
     if not names:
-        return []
+        return [f"() = {seq}"]  # nothing to take, but the length is still checked
     test = " or ".join(f"{n}.__class__ is not float" for n in names)
     return _unpack(names, seq) + [f"if {test}:", f"    {', '.join(names)}{',' if len(names) == 1 else ''} = "
                                                     f"_reals({seq}, {what!r})"]
