@@ -206,7 +206,7 @@ def test_bad_command_line_options_give_a_usage_error(module, args, tmp_path):
 
 def test_bad_input_count():
     # the closing note quotes these numbers
-    assert len(CASES) + len(FILE_CASES) + len(CLI_CASES) >= 50
+    assert len(CASES) + len(FILE_CASES) + len(CLI_CASES) >= 84
 
 
 # ---------------------------------------------------------------------------- anomaly mode
