@@ -277,8 +277,9 @@ class CompiledGraph:
         """Store the numbers ``p`` into the recorded parameter Values' ``.data``."""
         if len(p) != len(self.params):
             raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
-        for v, x in zip(self.params, p):
-            v.data = float(x)
+        numbers = [as_float(x, f"p[{i}]") for i, x in enumerate(p)]  # all checked before any is stored
+        for v, x in zip(self.params, numbers):
+            v.data = x
 
     def _columns(self, X):
         X = np.asarray(X)

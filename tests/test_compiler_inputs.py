@@ -220,3 +220,13 @@ def test_the_chunked_layout_gives_the_same_bits(seed, monkeypatch):
     assert bits(ra) == bits(rb) and same_bits(pa, pb)
     X = np.array(rows)
     assert same_bits(small.forward_array(X), big.forward_array(X))
+
+
+def test_write_params_converts_as_value_does_and_refuses_text():
+    out, x, w = _net()
+    cg = compile(out, x, w)
+    cg.write_params([np.float32(0.1), 10 ** 17 + 1, True])
+    assert [v.data for v in w] == [Value(np.float32(0.1)).data, 1e17, 1.0]
+    with pytest.raises(TypeError, match=r"p\[1\] must be a real number"):
+        cg.write_params([0.5, "2", 0.5])
+    assert [v.data for v in w] == [Value(np.float32(0.1)).data, 1e17, 1.0]  # nothing was stored
