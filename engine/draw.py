@@ -150,6 +150,8 @@ def _check_options(rankdir, precision, max_nodes):
 
 def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
     """Refuse a drawing of more than ``limit`` things; ``option`` is the argument that sets it."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"{option} must be a positive int, got {limit!r}")
     if count > limit:
         raise GraphTooLarge(
             f"the {what} has {count} {unit}, more than the limit {option}={limit}: drawing it would "

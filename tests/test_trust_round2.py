@@ -156,3 +156,11 @@ def test_softmax_refuses_a_non_finite_logit_wherever_it_is(logits, bad):
         losses.softmax_cross_entropy([Value(z) for z in logits], 1)
     with pytest.raises(ValueError, match=rf"logit {bad} is"):
         losses.softmax_cross_entropy([[Value(z) for z in logits]], [1])
+
+
+@pytest.mark.parametrize("option", ["max_frames", "max_nodes"])
+@pytest.mark.parametrize("bad", ["abc", 0, -1, 2.5, True])
+def test_a_bad_drawing_limit_is_named(option, bad):
+    v = Value(1.0).tanh()
+    with pytest.raises(ValueError, match=rf"{option} must be a positive int, got {bad!r}"):
+        backward_frames(v, **{option: bad})
