@@ -4,7 +4,8 @@
   parameters, its inputs the inputs), compiled with the chunked layout of engine/writer.py and, side by
   side in the same run, with everything forced into straight-line functions (the layout every graph
   had before); CPU seconds of ``engine.compile`` and the peak resident memory of a fresh process;
-* the stepper page: bytes of ``write_stepper_html`` for tanh chains of n nodes (n + 1 frames).
+* the stepper page: bytes of ``write_stepper_html`` for tanh chains of n nodes (n + 1 frames), beside
+  the bytes of the same frames as whole SVGs, as the page stored them before (one per frame).
 
 Each measurement runs in its own process, so that one size's memory cannot hide in another's.
 
@@ -45,15 +46,19 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 
 _PAGE = """
 import json, os, sys, tempfile, time
-from engine import Value, write_stepper_html
+from engine import Value, backward_frames, write_stepper_html
+from engine.stepper import _svg_for_page
 n = int(sys.argv[1])
 v = Value(0.5, label="x")
 for _ in range(n):
     v = v.tanh()
 path = os.path.join(tempfile.mkdtemp(), "page.html")
 t = time.perf_counter()
-write_stepper_html(v, path, max_frames=n + 1)
-print(json.dumps({"seconds": time.perf_counter() - t, "mb": os.path.getsize(path) / 1e6}))
+frames = backward_frames(v, max_frames=n + 1)
+write_stepper_html(v, path, frames=frames)
+seconds = time.perf_counter() - t
+whole = sum(len(_svg_for_page(f, i).encode()) for i, f in enumerate(frames))  # one whole SVG per frame
+print(json.dumps({"seconds": seconds, "mb": os.path.getsize(path) / 1e6, "whole_mb": whole / 1e6}))
 """
 
 
@@ -87,21 +92,23 @@ def main(argv=None):
                          "-" if old is None else f"{old['peak_mb'] - old['graph_mb']:.0f}"])
             previous = (n, new["seconds"])
             print(rows[-1], flush=True)
-    print()
-    print(table(["graph", "compile (CPU s)", "µs per node", "growth vs linear", "compile memory (MB)",
-                 "straight-line: compile (s)", "straight-line: memory (MB)"], rows))
+    if rows:
+        print()
+        print(table(["graph", "compile (CPU s)", "µs per node", "growth vs linear", "compile memory (MB)",
+                     "straight-line: compile (s)", "straight-line: memory (MB)"], rows))
     page_rows = []
     previous = None
     for n in args.frames:
         r = _run(_PAGE, n)
         if r is None:
-            page_rows.append([n + 1, "needs Graphviz's dot", "", ""])
+            page_rows.append([n + 1, "needs Graphviz's dot", "", "", ""])
             continue
         per = r["mb"] * 1e3 / (n + 1)
-        page_rows.append([n + 1, f"{r['mb']:.2f}", f"{per:.0f}", f"{r['seconds']:.1f}"])
+        page_rows.append([n + 1, f"{r['mb']:.2f}", f"{per:.1f}", f"{r['whole_mb']:.2f}", f"{r['seconds']:.1f}"])
         print(page_rows[-1], flush=True)
     print()
-    print(table(["frames (tanh chain of n nodes, n + 1 frames)", "page (MB)", "kB per frame", "seconds"], page_rows))
+    print(table(["frames (tanh chain of n nodes, n + 1 frames)", "page (MB)", "kB per frame",
+                 "the frames as whole SVGs (MB)", "seconds (Graphviz: one layout per frame)"], page_rows))
 
 
 if __name__ == "__main__":
