@@ -95,6 +95,19 @@ positive_float = argument_type(float, lambda v: v > 0 and math.isfinite(v), "a p
 finite_float = argument_type(float, math.isfinite, "a finite number")  # coordinates
 
 
+def int_in(low, high):
+    """An integer option bounded to what the demo can do in reasonable time and memory."""
+    return argument_type(whole_number, lambda v: low <= v <= high, f"an integer from {low:,} to {high:,}")
+
+
+def float_in(low, high, low_open=True):
+    """A number option in (low, high] (or [low, high]): beyond ``high`` the demo cannot give a
+    meaningful result (a step that overflows, a point off every figure)."""
+    opening = "(" if low_open else "["
+    return argument_type(float, lambda v: math.isfinite(v) and (low < v if low_open else low <= v) and v <= high,
+                         f"a number in {opening}{low:g}, {high:g}]")
+
+
 def make_parser(name, description):
     """An ArgumentParser for ``python -m demos.<name>`` with the options every demo has."""
     parser = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)

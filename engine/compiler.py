@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from . import codegen, numerics
+from . import codegen, numerics, writer
 from .graph import topological_order
-from .value import Value
+from .value import Value, as_float
 
 
 class CompileError(ValueError):
@@ -33,6 +33,35 @@ def _literal(x):
         return "INF" if x > 0 else "(-INF)"
     text = repr(float(x))
     return f"({text})" if text.startswith("-") else text
+
+
+def _run(blocks, filename, namespace, batch=200_000):
+    """Compile and execute ``blocks`` a batch of about ``batch`` characters at a time: Python's
+    compiler then never holds the syntax tree of a huge module at once (time and memory linear)."""
+    pending, size = [], 0
+    for block in blocks + [None]:
+        if block is None or (pending and size + len(block) > batch):
+            exec(builtins.compile("\n".join(pending), filename, "exec"), namespace)
+            pending, size = [], 0
+        if block is not None:
+            pending.append(block)
+            size += len(block)
+
+
+def _reals(seq, what, n=None):
+    """``seq`` as a list of floats, each converted as ``Value()`` converts its number; ``n``: the
+    length it must have. Called by generated code only when some number is not a float already."""
+    if n is not None and len(seq) != n:
+        raise ValueError(f"expected {n} {what}, got {len(seq)}")
+    return [v if v.__class__ is float else as_float(v, f"{what}[{i}]") for i, v in enumerate(seq)]
+
+
+def _array_reals(seq, what, n=None):
+    """``_reals`` for the NumPy code: the input columns are float64 arrays already."""
+    if n is not None and len(seq) != n:
+        raise ValueError(f"expected {n} {what}, got {len(seq)}")
+    return [v if v.__class__ is float or v.__class__ is np.ndarray else as_float(v, f"{what}[{i}]")
+            for i, v in enumerate(seq)]
 
 
 def _check_values(seq, what):
@@ -71,32 +100,45 @@ class CompiledGraph:
         self.params = _check_values(params, "params")
         self.input_grads = input_grads
         self._plan()
-        self.source = self._write_source()
-        self._build()
+        blocks = self._write_source()
+        self.array_source = "\n".join(blocks)
+        self._array_blocks = blocks  # compiled on the first vectorised call: half the work if never
+        self._array = None
+        self._plain = None
+        self._build(blocks)
 
-    def _build(self):
-        """Turn the written source into the callable functions (engine/native.py overrides this)."""
-        scalar = dict(numerics.SCALAR, INF=math.inf, NAN=math.nan)
-        array = dict(numerics.ARRAY, INF=math.inf, NAN=math.nan)
+    def _build(self, blocks):
+        """Turn the written blocks into the callable functions (engine/native.py overrides this)."""
         # The scalar code writes short functions out in place (codegen.inline); NumPy code cannot
         # (the expansions branch on a number), so it calls the array functions of the same names.
-        self.array_source = self.source
-        plain_source = "\n".join(codegen.inline(line, plain=True) for line in self.source.split("\n"))
-        self.source = "\n".join(codegen.inline(line) for line in self.source.split("\n"))
-        exec(builtins.compile(self.source, "<engine.compile>", "exec"), scalar)
-        exec(builtins.compile(self.array_source, "<engine.compile: NumPy>", "exec"), array)
-        # sgd_run's loop first runs with IEEE products (codegen.inline(plain=True)): the same bits
-        # unless a zero local derivative meets an infinite gradient, which leaves a NaN parameter;
-        # then the chunk is run again from its start with the exact chain rule (engine/ops.py).
-        plain = dict(scalar)
-        exec(builtins.compile(plain_source, "<engine.compile: IEEE products>", "exec"), plain)
-        self._sgd_run_plain = plain["sgd_run"]
+        scalar_blocks = ["\n".join(codegen.inline(line) for line in b.split("\n")) for b in blocks]
+        self.source = "\n".join(scalar_blocks)
+        scalar = dict(numerics.SCALAR, INF=math.inf, NAN=math.nan, _reals=_reals, _real=as_float)
+        _run(scalar_blocks, "<engine.compile>", scalar)
         self._forward = scalar["forward"]
         self._gradient = scalar["gradient"]
         self._sgd_step = scalar["sgd_step"]
         self._sgd_run = scalar["sgd_run"]
-        self._forward_array = array["forward"]
-        self._gradient_array = array["gradient"]
+
+    def _sgd_run_plain(self):
+        """sgd_run with IEEE products (codegen.inline(plain=True)), compiled on first use: the same
+        bits unless a zero local derivative meets an infinite gradient, which leaves a NaN
+        parameter; ``sgd_run`` then runs the call again from its start with the exact chain rule
+        (engine/ops.py). The plain products save about a sixth of a step."""
+        if self._plain is None:
+            blocks = ["\n".join(codegen.inline(line, plain=True) for line in b.split("\n"))
+                      for b in self._array_blocks]
+            plain = dict(numerics.SCALAR, INF=math.inf, NAN=math.nan, _reals=_reals, _real=as_float)
+            _run(blocks, "<engine.compile: IEEE products>", plain)
+            self._plain = plain["sgd_run"]
+        return self._plain
+
+    def _array_functions(self):
+        if self._array is None:
+            array = dict(numerics.ARRAY, INF=math.inf, NAN=math.nan, _reals=_array_reals, _real=as_float)
+            _run(self._array_blocks, "<engine.compile: NumPy>", array)
+            self._array = array
+        return self._array
 
     # ---------------------------------------------------------------- code generation
 
@@ -132,7 +174,9 @@ class CompiledGraph:
         self._forward_lines = forward
 
         self._grads_for_gradient = self._backward(set(params) | (set(inputs) if self.input_grads else set()))
-        self._grads_for_sgd = self._backward(set(params))
+        # the fused SGD step needs the parameters' grads only: the same lines unless input_grads
+        self._grads_for_sgd = (self._backward(set(params)) if self.input_grads
+                               else self._grads_for_gradient)
 
     def _backward(self, targets):
         """Backward lines computing the grads of ``targets``, and a function naming each grad.
@@ -148,7 +192,7 @@ class CompiledGraph:
         lines = []
         assigned = set()
         if output in needs:
-            lines.append(f"{gname[output]} = 1.0")
+            lines.append((gname[output], "1.0"))
             assigned.add(gname[output])
         for v in reversed([u for u in order if u._a is not None]):  # = Value.backward's order
             if v not in needs:
@@ -158,56 +202,21 @@ class CompiledGraph:
             for target, sign, term in codegen.contributions(
                     v._operation, tnames, gname[v], [name[u] for u in ins], name[v]):
                 if target in assigned:  # not "+=": on NumPy arrays that would write through aliases
-                    lines.append(f"{target} = {target} {sign} {term}")
+                    lines.append((target, f"{target} {sign} {term}"))
                 else:  # -0.0 + t == t and -0.0 - t == -t exactly: the first one is assigned
-                    lines.append(f"{target} = {term if sign == '+' else '-' + term}")
+                    lines.append((target, term if sign == '+' else '-' + term))
                     assigned.add(target)
         return lines, (lambda v: gname[v] if gname.get(v) in assigned else "0.0")
 
     def _write_source(self):
-        n_in, n_par = len(self.inputs), len(self.params)
-        xs = [f"x{i}" for i in range(n_in)]
-        ps = [f"p{i}" for i in range(n_par)]
-        out = self._name[self.output]
-        fwd = [f"{a} = {b}" for a, b in self._forward_lines]
+        """The generated module as a list of blocks (``engine/writer.py`` lays them out)."""
         bwd, grad_of = self._grads_for_gradient
         sgd_bwd, sgd_grad_of = self._grads_for_sgd
-        pgrads = [grad_of(v) for v in self.params]
-        xgrads = [grad_of(v) for v in self.inputs]
-        sgd_pgrads = [sgd_grad_of(v) for v in self.params]
-
-        def unpack(names, seq):
-            if not names:
-                return []
-            return [f"{', '.join(names)}{',' if len(names) == 1 else ''} = {seq}"]
-
-        def tup(items):
-            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
-
-        def body(lines, indent="    "):
-            return [indent + line for line in lines]
-
-        head = unpack(xs, "x") + unpack(ps, "p")
-        returns = f"return {out}, {tup(pgrads)}" + (f", {tup(xgrads)}" if self.input_grads else "")
-        update = [f"{p} = {p} - eta * {g}" for p, g in zip(ps, sgd_pgrads)]
-        text = ["# generated by engine.compile from the operation table (engine/ops.py)", "",
-                "def forward(x, p):", *body(head), "    # forward pass", *body(fwd),
-                f"    return {out}", "",
-                "def gradient(x, p):", *body(head), "    # forward pass", *body(fwd),
-                "    # backward pass: reverse topological order, as Value.backward", *body(bwd),
-                f"    {returns}", "",
-                "def sgd_step(x, p, eta):", *body(head), *body(fwd), *body(sgd_bwd)]
-        if ps:
-            text.append(f"    p[:] = {tup([f'{p} - eta * {g}' for p, g in zip(ps, sgd_pgrads)])}")
-        text += [f"    return {out}", "",
-                 "def sgd_run(rows, order, p, eta):", *body(unpack(ps, "p")),
-                 f"    {out} = NAN",
-                 "    for k in order:", *body(unpack(xs, "rows[k]"), "        "),
-                 *body(fwd, "        "), *body(sgd_bwd, "        "), *body(update, "        ")]
-        if ps:
-            text.append(f"    p[:] = {tup(ps)}")
-        text += [f"    return {out}", ""]
-        return "\n".join(text)
+        program = writer.Program(
+            len(self.inputs), len(self.params), self._forward_lines, bwd, sgd_bwd,
+            self._name[self.output], [grad_of(v) for v in self.params],
+            [grad_of(v) for v in self.inputs], [sgd_grad_of(v) for v in self.params], self.input_grads)
+        return ["# generated by engine.compile from the operation table (engine/ops.py)\n"] + writer.write(program)
 
     def listing(self):
         """``source`` with each generated variable's label, where the recorded node had one, as a
@@ -264,7 +273,7 @@ class CompiledGraph:
         if len(p) != len(self.params):
             raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
         start = list(p)
-        value = self._sgd_run_plain(rows, order, p, eta)
+        value = self._sgd_run_plain()(rows, order, p, eta)
         if any(x != x for x in p):  # a NaN: perhaps 0 × inf, which the exact chain rule makes 0
             p[:] = start
             value = self._sgd_run(rows, order, p, eta)
@@ -273,14 +282,14 @@ class CompiledGraph:
     def forward_array(self, X, p=None):
         """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""
         cols = self._columns(X)
-        value = self._forward_array(cols, self._params(p))
+        value = self._array_functions()["forward"](cols, self._params(p))
         return np.broadcast_to(np.asarray(value, dtype=float), (len(X),)).copy()
 
     def gradient_array(self, X, p=None):
         """(values (n,), parameter gradients (n, number of parameters)) at every row of ``X``."""
         cols = self._columns(X)
         n = len(cols[0]) if len(cols) else len(X)
-        result = self._gradient_array(cols, self._params(p))
+        result = self._array_functions()["gradient"](cols, self._params(p))
         shaped = [np.broadcast_to(np.asarray(result[0], dtype=float), (n,)).copy()]
         for grads in result[1:]:
             shaped.append(np.column_stack([np.broadcast_to(np.asarray(g, dtype=float), (n,))
@@ -291,11 +300,15 @@ class CompiledGraph:
         """Store the numbers ``p`` into the recorded parameter Values' ``.data``."""
         if len(p) != len(self.params):
             raise ValueError(f"expected {len(self.params)} parameters, got {len(p)}")
-        for v, x in zip(self.params, p):
-            v.data = float(x)
+        numbers = [as_float(x, f"p[{i}]") for i, x in enumerate(p)]  # all checked before any is stored
+        for v, x in zip(self.params, numbers):
+            v.data = x
 
     def _columns(self, X):
-        X = np.asarray(X, dtype=float)
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":  # as Value(): real numbers only, never text parsed as one
+            raise TypeError(f"expected an array of real numbers, got an array of dtype {X.dtype}")
+        X = X.astype(float)
         if X.ndim != 2 or X.shape[1] != len(self.inputs):
             raise ValueError(f"expected an array of shape (n, {len(self.inputs)}), got shape {X.shape}")
         return tuple(X.T)

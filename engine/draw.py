@@ -137,6 +137,10 @@ class FrameView:
     partial: set = field(default_factory=set)
     current: Value = None
     contributions: tuple = ()
+    # {(node, input position): Contribution} of the whole pass: every frame writes every edge's
+    # label (shown only on the current node's edges) and gives each grad a cell of one width, so
+    # that all frames have one layout and the stepper page can store a frame as its changes
+    edge_labels: dict = None
 
 
 def _check_options(rankdir, precision, max_nodes):
@@ -149,11 +153,14 @@ def _check_options(rankdir, precision, max_nodes):
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
 
 
-def check_size(count, max_nodes, what="graph", unit="Values"):
-    if count > max_nodes:
+def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
+    """Refuse a drawing of more than ``limit`` things; ``option`` is the argument that sets it."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"{option} must be a positive int, got {limit!r}")
+    if count > limit:
         raise GraphTooLarge(
-            f"the {what} has {count} {unit}, more than the limit max_nodes={max_nodes}: drawing it would "
-            f"be slow and unreadable. Pass max_nodes={count} (or more) to draw it anyway, or draw a "
+            f"the {what} has {count} {unit}, more than the limit {option}={limit}: drawing it would "
+            f"be slow and unreadable. Pass {option}={count} (or more) to draw it anyway, or draw a "
             f"smaller graph (one sample, one neuron).")
 
 
@@ -163,7 +170,7 @@ def _text(s):
     return "<BR/>".join(html.escape(printable(line), quote=False).replace('"', "&quot;") for line in lines)
 
 
-def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False):
+def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False, grad_width=None):
     cells = []
     if symbol:
         cells.append(f"<TD><B>{html.escape(symbol, quote=False)}</B></TD>")
@@ -173,7 +180,8 @@ def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False):
     cells.append(f"<TD>data {data}</TD>")
     if grad_text is not None:
         grad = f"<B>{grad_text}</B>" if bold_grad and grad_text else grad_text
-        cells.append(f"<TD>grad {grad}</TD>")
+        size = "" if grad_width is None else f' FIXEDSIZE="TRUE" WIDTH="{grad_width}" HEIGHT="20"'
+        cells.append(f"<TD{size}>grad {grad}</TD>")
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
             + "<VR/>".join(cells) + "</TR></TABLE>>")
 
@@ -211,6 +219,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
         g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
 
     current = view.current if view else None
+    fixed = view.edge_labels if view else None  # one layout for every frame (see FrameView)
     used = {}  # input position -> Contribution, for the current node's edges
     updated = set()
     if view:
@@ -231,7 +240,8 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
         symbol = None if (op_nodes or v.is_leaf) else v._operation.symbol
         unnamed = v.label is None and not v.is_constant
         name = None if (v.is_constant and v.label is None) else names[v]
-        label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current)
+        label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current,
+                             grad_width=None if fixed is None else 7 * (precision + 16))
         attrs = dict(NODE_STYLES[kind])
         if v is current:
             attrs.update(color=CURRENT_COLOUR, penwidth="3")
@@ -255,16 +265,26 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             g.edge(target, ids[v], **edge_attrs)
         for position, p in enumerate(v.inputs):
             attrs = {}
+            c = fixed.get((v, position)) if fixed is not None else None
+            if c is not None:  # every frame has the label; only the current node's are visible
+                attrs = {"xlabel": _edge_text(c, fmt), "fontcolor": HIDDEN_TEXT}
             if v is current and position in used:
-                c = used[position]
-                text = "∂ none" if c.local is None else f"∂ {fmt(c.local)}\\n+= {fmt(c.amount)}"
-                attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5", "label": text,
-                         "fontcolor": CURRENT_COLOUR}
+                attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5", "fontcolor": CURRENT_COLOUR,
+                         ("label" if fixed is None else "xlabel"): _edge_text(used[position], fmt)}
             g.edge(ids[p], target, **attrs)
 
     if legend:
         _add_legend(g, op_nodes)
     return g
+
+
+# Graphviz draws "transparent" text as #fffffe (it has no alpha for text); the stepper page turns
+# that colour into no fill at all, so the labels of the edges not in use are truly invisible
+HIDDEN_TEXT = "#fffffe"
+
+
+def _edge_text(c, fmt):
+    return "∂ none" if c.local is None else f"∂ {fmt(c.local)}\\n+= {fmt(c.amount)}"
 
 
 def _plain_html(text):

@@ -98,6 +98,8 @@ def write_module(cg):
     fwd = [f"{a} = {b}" for a, b in cg._forward_lines]
     bwd, grad_of = cg._grads_for_gradient
     sgd_bwd, sgd_grad_of = cg._grads_for_sgd
+    bwd = [f"{target} = {expr}" for target, expr in bwd]  # the plan's (target, expression) pairs
+    sgd_bwd = [f"{target} = {expr}" for target, expr in sgd_bwd]
     read_x = [f"x{i} = x[{i}]" for i in range(n_in)]
     read_p = [f"p{i} = p[{i}]" for i in range(n_par)]
     update = [f"p{i} = p{i} - eta * {sgd_grad_of(v)}" for i, v in enumerate(cg.params)]
@@ -240,11 +242,11 @@ class NativeGraph(CompiledGraph):
 
     backend = "numba"
 
-    def _build(self):
+    def _build(self, blocks):
         require_numba()
         from .native_numerics import Refused
         self._refused = Refused
-        self.python_source = self.source  # the Python backend's text, before it inlines
+        self.python_source = "\n".join(blocks)  # the Python backend's text, before it inlines
         self.source = write_module(self)
         self.module = load(self.source)
         self._kernels = {}

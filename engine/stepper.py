@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .draw import DEFAULT_MAX_NODES, FrameView, GraphvizNotInstalled, _explain_missing_dot, check_size, draw_graph  # noqa: F401
+from .draw import DEFAULT_MAX_NODES, HIDDEN_TEXT, FrameView, GraphvizNotInstalled, _explain_missing_dot, check_size, draw_graph  # noqa: F401
 from .graph import topological_order
 from .steps import backward_steps, display_names, format_number, op_text, printable, step_rows
 
@@ -48,14 +48,18 @@ def backward_frames(root, gradient=1.0, *, params=None, op_nodes=True, rankdir="
     """
     nodes = topological_order(root)
     check_size(len(nodes), max_nodes)
-    check_size(1 + sum(1 for v in nodes if not v.is_leaf), max_frames, what="backward pass", unit="frames")
+    check_size(1 + sum(1 for v in nodes if not v.is_leaf), max_frames, what="backward pass", unit="frames",
+               option="max_frames")
     consumers = Counter(p for v in nodes for p in v.inputs)  # edges still to be used, per node
     options = dict(params=params, op_nodes=op_nodes, rankdir=rankdir, precision=precision,
                    max_nodes=max_nodes, legend=legend, title=title)
     grads = {root: float(gradient)}
     partial = set()
-    frames = [Frame(0, None, dict(grads), frozenset(), draw_graph(root, view=FrameView(dict(grads)), **options))]
-    for step in backward_steps(root, gradient):
+    steps = list(backward_steps(root, gradient))
+    labels = {(step.node, c.position): c for step in steps for c in step.contributions}
+    frames = [Frame(0, None, dict(grads), frozenset(),
+                    draw_graph(root, view=FrameView(dict(grads), edge_labels=labels), **options))]
+    for step in steps:
         for c in step.contributions:
             grads[c.input] = c.grad_after
             consumers[c.input] -= 1
@@ -63,7 +67,7 @@ def backward_frames(root, gradient=1.0, *, params=None, op_nodes=True, rankdir="
                 partial.add(c.input)
             else:
                 partial.discard(c.input)
-        view = FrameView(dict(grads), set(partial), step.node, step.contributions)
+        view = FrameView(dict(grads), set(partial), step.node, step.contributions, labels)
         frames.append(Frame(step.number, step, dict(grads), frozenset(partial), draw_graph(root, view=view, **options)))
     return frames
 
@@ -86,7 +90,7 @@ def _svg_for_page(frame, index):
     svg = re.sub(r'\bid="', f'id="f{index}_', svg)
     svg = re.sub(r'url\(#', f'url(#f{index}_', svg)
     svg = re.sub(r'href="#', f'href="#f{index}_', svg)
-    return svg
+    return svg.replace(f'fill="{HIDDEN_TEXT}"', 'fill="none"')  # the labels of edges not in use
 
 
 def _json_for_script(data):
@@ -116,11 +120,47 @@ def stepper_page(root, frames, *, title="Back propagation, one node at a time", 
         row["caption"] = (f"Step {step.number} of {len(steps)}: node {row['node']} ({row['op']}) holds its "
                           f"complete gradient {row['grad']} and passes grad × local derivative to each input.")
         info.append(row)
-    svgs = "\n".join(f'<div class="frame" id="frame-{i}"{"" if i == 0 else " hidden"}>{_svg_for_page(f, i)}</div>'
-                     for i, f in enumerate(frames))
+    divs = "\n".join(f'<div class="frame" id="frame-{i}"{"" if i == 0 else " hidden"}></div>'
+                     for i in range(len(frames)))
     table = _full_table(info)
-    return _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames=svgs, table=table,
-                        data=_json_for_script(info), css=_CSS, js=_JS)
+    return _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames=divs, table=table,
+                        data=_json_for_script(info), pictures=_json_for_script(frame_changes(frames)),
+                        css=_CSS, js=_JS)
+
+
+def frame_changes(frames):
+    """The pictures of ``frames`` as the SVG of the first, cut into its parts (one per node and
+    edge: Graphviz writes a comment before each), and for each later frame the parts that differ
+    from the frame before: ``[[part index, new text], ...]``. Every frame has the same layout
+    (``engine.draw.FrameView``), so a step changes a few nodes and edges, and the page grows with
+    nodes + frames, not nodes × frames. Ids carry the prefix ``f@_``, which the page replaces by
+    ``f<k>_`` for frame k. (A frame whose parts do not line up is stored whole: part -1.)"""
+    base, previous, changes = None, None, []
+    for f in frames:
+        parts = _PART.split(_svg_for_page(f, "@"))
+        if previous is None:
+            base = parts
+        elif len(parts) != len(previous):
+            changes.append([[-1, parts]])
+        else:
+            changes.append([[i, new] for i, (old, new) in enumerate(zip(previous, parts)) if old != new])
+        previous = parts
+    return {"base": base, "changes": changes}
+
+
+_PART = re.compile(r"(?=<!-- )")  # before each of Graphviz's comments: "<!-- n3 -->", "<!-- n3&#45;&gt;n4 -->"
+
+
+def frame_svg(pictures, k):
+    """Frame k's SVG rebuilt from ``frame_changes`` (as the page's script does), ids for frame k."""
+    parts = list(pictures["base"])
+    for change in pictures["changes"][:k]:
+        for i, new in change:
+            if i == -1:
+                parts = list(new)
+            else:
+                parts[i] = new
+    return re.sub(r'(id="|url\(#|href="#)f@_', rf"\g<1>f{k}_", "".join(parts))
 
 
 def _full_table(info):
@@ -193,6 +233,23 @@ _JS = """
 (function () {
   "use strict";
   var info = JSON.parse(document.getElementById("steps-data").textContent);
+  // the pictures: frame 0's SVG in parts, then each frame's changed parts (engine/stepper.py)
+  var pictures = JSON.parse(document.getElementById("frames-data").textContent);
+  var parts = pictures.base.slice(), at = 0;
+  function partsOf(k) {
+    if (k < at) { parts = pictures.base.slice(); at = 0; }
+    for (; at < k; at++) {
+      pictures.changes[at].forEach(function (change) {
+        if (change[0] === -1) { parts = change[1].slice(); } else { parts[change[0]] = change[1]; }
+      });
+    }
+    return parts;
+  }
+  function draw(k) {  // only the frame on show is in the document
+    document.getElementById("frame-" + k).innerHTML =
+      partsOf(k).join("").replace(/(id="|url\\(#|href="#)f@_/g, "$1f" + k + "_");
+  }
+  draw(0);
   var last = info.length - 1;
   var current = 0;
   var slider = document.getElementById("slider");
@@ -210,6 +267,10 @@ _JS = """
   function show(k) {
     k = Math.max(0, Math.min(last, k));
     document.getElementById("frame-" + current).hidden = true;
+    if (k !== current) {
+      document.getElementById("frame-" + current).innerHTML = "";
+      draw(k);
+    }
     document.getElementById("row-" + current).classList.remove("current");
     current = k;
     document.getElementById("frame-" + k).hidden = false;
@@ -328,6 +389,7 @@ reached yet; "g + …" is a partial sum that more paths will add to. Keys: ← �
 </div>
 </main>
 <script type="application/json" id="steps-data">{data}</script>
+<script type="application/json" id="frames-data">{pictures}</script>
 <script>{js}</script>
 </body>
 </html>

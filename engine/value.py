@@ -27,6 +27,8 @@ _ACCEPTED = "a Value or a real number (int or float)"
 
 
 def _describe(x):
+    if isinstance(x, int) and x.bit_length() > 3000:  # repr refuses more than 4,300 digits
+        return f"{type(x).__name__} of about {int(x.bit_length() * 0.30103)} digits"
     text = repr(x)
     if len(text) > 40:
         text = text[:37] + "..."
@@ -40,8 +42,24 @@ def _to_float(data):
     if isinstance(data, numbers.Real) or (isinstance(data, np.ndarray) and data.shape == ()
                                           and np.issubdtype(data.dtype, np.number)
                                           and not np.iscomplexobj(data)):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # an int beyond float64's range (about 1.8e308)
+            raise OverflowError(f"the number {_describe(data)} is too large for a float "
+                                f"(at most about 1.8e308)") from None
     raise TypeError(f"Value() takes a real number (int or float), got {_describe(data)}")
+
+
+def as_float(data, what):
+    """``data`` as ``Value(data)`` would store it (the same float64), for code that takes plain
+    numbers (compiled graphs); a number it would refuse raises a TypeError naming ``what``."""
+    if data.__class__ is float:
+        return data
+    try:
+        return _to_float(data)
+    except TypeError:
+        raise TypeError(f"{what} must be a real number (int or float), as for Value(), got "
+                        f"{_describe(data)}") from None
 
 
 class Value:
@@ -61,7 +79,7 @@ class Value:
         self.data = data
         self.grad = 0.0
         if label is not None and label.__class__ is not str:
-            _label_error(label)
+            label = _label(label)
         self.label = label
         self._operation = _operation
         self._a = _a
@@ -187,7 +205,10 @@ class Value:
             _BACKPROP[self._operation](self)
 
 
-def _label_error(label):
+def _label(label):
+    """A label that is a string of another class (NumPy's np.str_, a str subclass) as a plain str."""
+    if isinstance(label, str):
+        return str.__str__(label)
     if isinstance(label, (tuple, list, set)):  # micrograd's Value(data, _children, _op)
         raise TypeError("Value(data, label) takes a label as its second argument; the inputs of a node "
                         "are recorded by the operations, not passed in (micrograd's _children)")

@@ -175,7 +175,9 @@ def binary_cross_entropy(p, y, eps=_EPS):
     p = _values(p, "probabilities")
     y = _numbers(y, len(p), "targets", "probabilities")
     _check_probability_targets(y)
-    if not 0.0 <= eps < 0.5:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be a real number, got {type(eps).__name__} {eps!r}")
+    if not 0.0 <= eps < 0.5:  # NaN fails too
         raise ValueError(f"eps must lie in [0, 0.5), got {eps!r}")
     terms = []
     for i, (pi, yi) in enumerate(zip(p, y)):
@@ -209,9 +211,10 @@ def _class_index(t, k, i=None):
 
 
 def _softmax_ce_one(logits, t):
+    for i, v in enumerate(logits):  # max() skips a NaN after the first entry: test each one
+        if not math.isfinite(v.data):
+            raise ValueError(f"softmax_cross_entropy: the logits must be finite, logit {i} is {v.data!r}")
     shift = max(v.data for v in logits)  # a plain number: exp never overflows, cancels exactly
-    if not math.isfinite(shift):
-        raise ValueError(f"softmax_cross_entropy: the logits must be finite, got max {shift!r}")
     log_sum = total([(v - shift).exp() for v in logits]).log()
     return log_sum - (logits[t] - shift)
 
@@ -303,10 +306,10 @@ def l2_penalty(module_or_params, alpha):
     From a Module: the parameters whose names start with "W". From a list of Values: every Value
     except those labelled as biases ("b[..."), so ``mlp.parameters()`` also gives weights only.
     From (name, Value) pairs: the names starting with "W". Its gradient is 2 alpha w."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(alpha):
-        raise TypeError(f"alpha must be a finite real number, got {alpha!r}")
-    if alpha < 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} {alpha!r}")
+    if not alpha >= 0 or not math.isfinite(alpha):  # NaN fails the first test
+        raise ValueError(f"alpha must be >= 0 and finite, got {alpha!r}")
     w = _weights(module_or_params)
     if not w:
         raise ValueError("l2_penalty found no weights to penalise")

@@ -11,6 +11,8 @@ import numbers
 
 from engine import Value
 
+from .checks import describe
+
 
 def _param_list(params):
     if hasattr(params, "parameters") and callable(params.parameters):
@@ -32,15 +34,17 @@ def _param_list(params):
     return params
 
 
-def _number(x, name, low=0.0, high=math.inf, high_open=False):
+def _number(x, name, low=0.0, high=math.inf, high_open=False, low_open=False, why=""):
+    """``x`` as a float if it is a finite real number in the interval; otherwise an error naming
+    ``name``, the interval and ``why`` a value outside it cannot work."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name} must be a real number, got {describe(x)}")
     x = float(x)
     if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    if not (low <= x and (x < high if high_open else x <= high)):
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must lie in [{low}, {high}{bracket}, got {x!r}")
+        raise ValueError(f"{name} must be a finite number, got {x!r}")
+    if not ((low < x if low_open else low <= x) and (x < high if high_open else x <= high)):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must lie in {interval}, got {x!r}{why}")
     return x
 
 
@@ -71,7 +75,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
         super().__init__(params, lr)
-        self.momentum = _number(momentum, "momentum")
+        self.momentum = _number(momentum, "momentum", high=1.0, high_open=True,
+                                why=": at 1 or more the momentum buffer never forgets a gradient and grows without bound")
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.dampening = _number(dampening, "dampening", high=1.0)
         if not isinstance(nesterov, bool):
@@ -123,9 +128,11 @@ class Adam(Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (_number(beta1, "beta1", high=1.0, high_open=True),
-                      _number(beta2, "beta2", high=1.0, high_open=True))
-        self.eps = _number(eps, "eps")
+        why = ": the bias correction divides by 1 - beta**t, which is 0 for beta = 1"
+        self.betas = (_number(beta1, "beta1", high=1.0, high_open=True, why=why),
+                      _number(beta2, "beta2", high=1.0, high_open=True, why=why))
+        self.eps = _number(eps, "eps", low_open=True,
+                           why=": the update divides by sqrt(v) + eps, and v is 0 at a zero gradient")
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.t = 0
         self.m = [0.0] * len(self.params)

@@ -94,7 +94,10 @@ def save(module, path):
         raise FileNotFoundError(f"cannot save to {path}: the directory {directory} does not exist")
     temp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never clobber anything; mode 0o666 minus the umask: the permissions of a normal file
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise _naming(e, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2, allow_nan=False)
@@ -104,11 +107,20 @@ def save(module, path):
         if os.path.exists(target):
             shutil.copymode(target, temp)  # a private (0600) file stays private
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(e, OSError):
+            raise _naming(e, path) from None
         raise
     _fsync_directory(directory)
+
+
+def _naming(error, path):
+    """The same kind of OSError, naming the file the user asked for, not our hidden temporary."""
+    if error.errno is None:
+        return type(error)(f"cannot save to {path}: {error}")
+    return type(error)(error.errno, f"cannot save to {path}: {error.strerror}", path)
 
 
 def _fsync_directory(directory):
@@ -133,6 +145,15 @@ class _BadConstant(ValueError):
 
 def _reject_constant(name):
     raise _BadConstant(name)
+
+
+def _parse_int(text):
+    """A JSON integer; one of more digits than any float can hold is refused before Python's own
+    limit on converting long digit strings raises an error that names no file."""
+    digits = len(text.lstrip("-"))
+    if digits > 400:  # 10**400 is far beyond float64 (about 1.8e308)
+        raise _BadConstant(f"a number of {digits} digits")
+    return int(text)
 
 
 def _unique_keys(pairs):
@@ -161,13 +182,21 @@ def read(path):
     if not text.strip():
         raise ValueError(f"{path} is empty, not a saved module (a save that never completed?)")
     try:
-        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys,
+                         parse_int=_parse_int)
     except json.JSONDecodeError as e:
         body = text.strip()  # a save cut short starts like a JSON object but never closes it
-        truncated = (e.pos >= len(body) or e.msg.startswith("Unterminated")
-                     or (body.startswith("{") and not body.endswith("}")))
-        why = "the file ends too early: it is truncated" if truncated else "it is not valid JSON"
+        if e.msg == "Extra data":  # a complete document, then more: not a cut, an addition
+            why = "more text follows the end of the saved module"
+        elif (e.pos >= len(body) or e.msg.startswith("Unterminated")
+              or (body.startswith("{") and not body.endswith("}"))):
+            why = "the file ends too early: it is truncated"
+        else:
+            why = "it is not valid JSON"
         raise ValueError(f"cannot load {path}: {why} ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except RecursionError:  # Python's JSON reader recurses once per level of nesting
+        raise ValueError(f"cannot load {path}: it is not a saved module: its JSON is nested too "
+                         f"deeply (a saved module has three levels)") from None
     except _BadConstant as e:
         text = str(e)
         if text.startswith("duplicate"):

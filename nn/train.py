@@ -19,10 +19,11 @@ import numpy as np
 
 from . import losses
 from .initializers import generator
-from .module import MLP, Layer, Neuron
 from .optim import SGD, Optimizer
 from .sampling import canonical, schedule
-from .checks import integer
+from engine import Value
+
+from .checks import describe, integer
 
 # Per-sample losses by name: loss(output, target) -> Value. The recorded cost is their mean over
 # the data set, so "quadratic" records the paper's Cost (eq. 2.6) = (1/N) Σ ½‖y − F(x)‖².
@@ -101,9 +102,9 @@ def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, check_fin
     the batch cost (a float, before the update)."""
     if len(indices) == 1:
         k = indices[0]
-        cost = loss_fn(model(inputs[k]), targets[k])
+        cost = _checked(loss_fn(model(inputs[k]), targets[k]), loss_fn)
     else:
-        cost = losses.mean([loss_fn(model(inputs[k]), targets[k]) for k in indices])
+        cost = losses.mean([_checked(loss_fn(model(inputs[k]), targets[k]), loss_fn) for k in indices])
     optimizer.zero_grad()
     cost.backward(check_finite=check_finite)
     optimizer.step()
@@ -116,8 +117,18 @@ def full_cost(model, inputs, targets, loss_fn):
     the ten points."""
     total = 0.0
     for x, y in zip(inputs, targets):
-        total += loss_fn(model(x), y).data
+        total += _checked(loss_fn(model(x), y), loss_fn).data
     return total / len(inputs)
+
+
+def _checked(cost, loss_fn):
+    """The loss's result, if it is a Value (what backward() can differentiate)."""
+    if cost.__class__ is not Value:
+        name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
+        raise TypeError(f"the loss {name} returned {describe(cost)}, not a Value: compute it with "
+                        f"Value operations on the network's output (float() or .data would cut "
+                        f"the graph that backward() follows)")
+    return cost
 
 
 
@@ -181,15 +192,19 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
         raise ValueError(f"compiled=True cannot record the {loss!r} loss once for all samples: its "
                          f"graph depends on the target values (a label's sign, a class index, a max "
                          f"shift); use compiled=False")
+    # The cost of the initial network, eagerly, sample by sample: the loss checks every target
+    # (and its own result) here, once, before the eager and compiled paths part ways; the compiled
+    # code, recorded on stand-in leaves, never sees the data's numbers as a loss would.
+    start = time.perf_counter()
+    initial = full_cost(model, inputs, targets, loss_fn)
+    history.steps.append(0)
+    history.costs.append(initial)
     if compiled:
         return _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_size,
-                               steps, batches, record_every, progress, history)
+                               steps, batches, record_every, progress, history, start)
     bar = _progress_bar(progress, steps)
     tick = max(1, steps // 200)  # progress bar updates: at most ~200, not one per step
-    start = time.perf_counter()
     try:
-        history.steps.append(0)
-        history.costs.append(full_cost(model, inputs, targets, loss_fn))
         for t in range(1, steps + 1):
             gradient_step(model, inputs, targets, next(batches), loss_fn, optimizer, check_finite)
             if t % record_every == 0 or t == steps:
@@ -209,7 +224,7 @@ def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="app
 
 
 def _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_size, steps, batches,
-                    record_every, progress, history):
+                    record_every, progress, history, start):
     """``train``'s loop over compiled code (see ``nn.compiled``): same schedule, same numbers."""
     from .compiled import CompiledLoss
 
@@ -218,10 +233,7 @@ def _train_compiled(model, inputs, targets, loss_fn, optimizer, scheme, batch_si
     p = [v.data for v in runner.params]
     plain_sgd = runner.fused_sgd(optimizer) and m == 1
     bar = _progress_bar(progress, steps)
-    start = time.perf_counter()
     try:
-        history.steps.append(0)
-        history.costs.append(runner.full_cost(p))
         t = 0
         while t < steps:
             chunk = min(record_every - t % record_every, steps - t)

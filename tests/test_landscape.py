@@ -144,14 +144,18 @@ def test_cli_no_plots_and_quiet(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--grid", "2"], "--grid must be at least 3"),
-    (["--grid", "zero"], "expected a positive integer"),
-    (["--lr", "-1"], "expected a positive"),
-    (["--lr", "nan"], "expected a positive finite number"),
-    (["--samples", "1"], "--samples must be at least 2"),
+    (["--grid", "2"], "--grid: expected an integer from 3 to 201, got 2"),
+    (["--grid", "100000"], "expected an integer from 3 to 201"),
+    (["--grid", "201", "--samples", "2000"], "more than this demo computes in about a minute"),
+    (["--samples", "100000000"], "expected an integer from 2 to 2,000"),
+    (["--grid", "zero"], "expected an integer from 3 to 201"),
+    (["--lr", "-1"], "expected a number in (0, 100], got -1"),
+    (["--lr", "nan"], "expected a number in (0, 100]"),
+    (["--samples", "1"], "expected an integer from 2 to 2,000, got 1"),
     (["--seed", "-3"], "non-negative"),
     (["--start", "1"], "expected 2 arguments"),
-    (["--start", "1", "inf"], "finite"),
+    (["--start", "1", "inf"], "expected a number in [-8, 8]"),
+    (["--start", "1e308", "1e308"], "expected a number in [-8, 8], got 1e308"),
 ])
 def test_cli_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -107,11 +107,11 @@ def test_cli_writes_figures_and_repeats(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--alpha", "0"], "expected a positive"),
-    (["--hidden", "0"], "expected a positive integer"),
-    (["--train", "1"], "--train must be at least 2"),
-    (["--noise", "-0.1"], "expected a positive"),
-    (["--repeats", "two"], "expected a positive integer"),
+    (["--alpha", "0"], "expected a number in (0, 10]"),
+    (["--hidden", "0"], "expected an integer from 1 to 256"),
+    (["--train", "1"], "expected an integer from 2 to 10,000"),
+    (["--noise", "-0.1"], "expected a number in (0, 10]"),
+    (["--repeats", "two"], "expected an integer from 1 to 100"),
 ])
 def test_cli_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

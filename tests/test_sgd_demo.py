@@ -120,11 +120,11 @@ def test_cli_no_plots_quiet(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--budget", "9"], "--budget must be at least 10"),
-    (["--budget", "2.5"], "expected a positive integer"),
-    (["--lr", "0"], "expected a positive"),
-    (["--adam-lr", "inf"], "expected a positive finite number"),
-    (["--record-every", "-1"], "expected a positive integer"),
+    (["--budget", "9"], "expected an integer from 10 to 1,000,000, got 9"),
+    (["--budget", "2.5"], "expected an integer from 10 to 1,000,000"),
+    (["--lr", "0"], "expected a number in (0, 100]"),
+    (["--adam-lr", "inf"], "expected a number in (0, 10]"),
+    (["--record-every", "-1"], "expected an integer from 1 to 1,000,000"),
 ])
 def test_cli_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -11,7 +11,7 @@ import pytest
 
 from engine import (GraphTooLarge, Value, affine, backward_frames, topological_order, write_frames,
                     write_stepper_html)
-from engine.stepper import stepper_page
+from engine.stepper import _svg_for_page, frame_changes, frame_svg, stepper_page
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")
@@ -37,7 +37,7 @@ def shared_graph():
 
 def grad_cell(source, node_id):
     line = re.search(rf"^\s*{node_id} \[.*$", source, re.M).group(0)
-    return re.sub(r"</?B>", "", re.search(r"<TD>grad (.*?)</TD>", line).group(1))  # bold: current node
+    return re.sub(r"</?B>", "", re.search(r"<TD[^>]*>grad (.*?)</TD>", line).group(1))  # bold: current node
 
 
 def test_one_frame_before_the_first_step_and_one_after_each_step():
@@ -139,17 +139,25 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     path = write_stepper_html(out, tmp_path / "page.html", title="T <1>")
     page = path.read_text(encoding="utf-8")
     frames = backward_frames(out)
-    # every frame inline, ids made unique per frame, nothing fetched from anywhere
+    # every frame inline, as its changes to the frame before; ids made unique per frame (the script
+    # rebuilds one frame at a time, as frame_svg does); nothing fetched from anywhere
     assert len(re.findall(r'<div class="frame" id="frame-\d+"', page)) == len(frames)
-    assert page.count("<svg") == len(frames)
+    pictures = json.loads(re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page,
+                                    re.S).group(1))
+    assert pictures == frame_changes(frames)
+    for k, f in enumerate(frames):
+        svg = frame_svg(pictures, k)
+        assert svg == _svg_for_page(f, k) and svg.count("<svg") == 1
+        assert f'id="f{k}_n0"' in svg and "f@_" not in svg
+    assert "<svg" not in page  # the SVG text is inside the JSON, its "<" escaped
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
     assert not re.search(r'\b(src|href)\s*=\s*"(?!#)', page)
     assert "<link" not in page and "@import" not in page and "url(http" not in page
-    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    urls = set(re.findall(r"https?://[^\s\"'<>)\\]+", page))  # \\: the end of a JSON string
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
     # the user's label cannot break out of the JSON or inject markup
-    assert page.count("<script") == 2 and "alert(" in page
+    assert page.count("<script") == 3 and "alert(" in page
     assert "<script>alert" not in page and "<b>" not in page
     data = json.loads(re.search(r'<script type="application/json" id="steps-data">(.*?)</script>', page,
                                 re.S).group(1))
@@ -168,5 +176,29 @@ def test_the_page_is_one_self_contained_file(tmp_path):
 @needs_dot
 def test_page_of_a_leaf_root(tmp_path):
     v = Value(3.0, label="lonely")
-    page = stepper_page(v, backward_frames(v))
-    assert page.count("<svg") == 1 and "nothing to propagate" in page
+    frames = backward_frames(v)
+    page = stepper_page(v, frames)
+    assert frame_changes(frames)["changes"] == [] and "nothing to propagate" in page
+    assert frame_svg(frame_changes(frames), 0).count("<svg") == 1
+
+
+@needs_dot
+def test_the_page_grows_linearly_with_the_graph(tmp_path):
+    sizes = {}
+    for n in (10, 40):
+        v = Value(0.5, label="x")
+        for _ in range(n):
+            v = v.tanh()
+        sizes[n] = write_stepper_html(v, tmp_path / f"chain{n}.html").stat().st_size
+    # n + 1 frames of n + 1 nodes: whole SVGs per frame would grow 16 times from 10 to 40, changes 4 times
+    assert sizes[40] < 5 * sizes[10], sizes
+
+
+def test_every_frame_has_the_layout_of_the_first():
+    out, v = shared_graph()
+    frames = backward_frames(out)
+    positions = [re.findall(r"^\s*(n\d+(?:_op)?) \[", f.graph.source, re.M) for f in frames]
+    assert all(p == positions[0] for p in positions)
+    # every edge's label is in every frame (so the layout is the same); only the current node's show
+    for f in frames:
+        assert f.graph.source.count("xlabel=") == frames[-1].graph.source.count("xlabel=") > 0

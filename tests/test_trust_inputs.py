@@ -86,11 +86,32 @@ CASES = [
     ("negative step count", lambda: train(MLP(2, [2]), [[1, 2]], [[1, 0]], steps=-1), ValueError,
      r"steps must be at least 0"),
     ("NaN in the data", lambda: train(MLP(2, [2]), [[1, float("nan")]], [[1, 0]]), ValueError, r"non-finite"),
+    ("Adam with eps = 0", lambda: Adam(MLP(2, [2]), eps=0), ValueError, r"eps must lie in \(0.0, inf\].*divides"),
+    ("Adam with beta2 = 1", lambda: Adam(MLP(2, [2]), betas=(0.9, 1.0)), ValueError, r"beta2 must lie in \[0.0, 1.0\)"),
+    ("Adam with a NaN learning rate", lambda: Adam(MLP(2, [2]), lr=float("nan")), ValueError, r"lr must be a finite number"),
+    ("momentum of 1 or more", lambda: SGD(MLP(2, [2]), lr=0.1, momentum=1.0), ValueError, r"momentum must lie in \[0.0, 1.0\)"),
+    ("infinite L2 weight", lambda: losses.l2_penalty(MLP(2, [2]), float("inf")), ValueError, r"alpha must be >= 0 and finite"),
+    ("NaN cross-entropy squeeze", lambda: losses.binary_cross_entropy([Value(0.5)], [1.0], eps=float("nan")),
+     ValueError, r"eps must lie in \[0, 0.5\)"),
+    ("a NaN logit after the first", lambda: losses.softmax_cross_entropy([Value(0.0), Value(float("nan"))], 1),
+     ValueError, r"logit 1 is nan"),
+    ("a loss that returns a float", lambda: train(MLP(2, [1]), [[1, 2]], [1.0], loss=lambda a, y: 0.5, steps=1),
+     TypeError, r"returned float 0.5, not a Value"),
+    ("compiled training, cross-entropy target 2", lambda: train(MLP(2, [1], output_activation="sigmoid"), [[1, 2]], [2.0],
+                                                               loss="bce", steps=1, compiled=True),
+     ValueError, r"targets must lie in \[0, 1\]"),
+    ("an int beyond float range", lambda: Value(10 ** 400), OverflowError, r"too large for a float"),
     # compiling and drawing
     ("compile a number", lambda: compile(3.0, [], []), TypeError, r"output must be a Value, got float"),
+    ("compiled parameters that are not wanted", lambda: compile(Value(1.0) * 2, [], []).forward([], ["1"]), ValueError,
+     r"expected 0 parameters"),
+    ("compiled input that is a string", lambda: (lambda x: compile(x * 2, [x], []).forward(["1.5"]))(Value(1.0)),
+     TypeError, r"inputs\[0\] must be a real number .* got str '1.5'"),
     ("compile with a Value listed twice", lambda: (lambda x: compile(x * x, [x], [x]))(Value(1.0)), ValueError,
      r"listed twice"),
     ("draw a huge graph", lambda: draw_graph(_chain(5000)), GraphTooLarge, r"5,?001 nodes|max_nodes"),
+    ("a stepper of too many frames", lambda: __import__("engine").backward_frames(_chain(40), max_frames=10),
+     GraphTooLarge, r"41 frames, more than the limit max_frames=10.*Pass max_frames=41"),
 ]
 
 
@@ -120,6 +141,17 @@ FILE_CASES = [
     ("truncated file", lambda tmp, text, doc: _write(tmp, "t.json", text[: len(text) // 2]), ValueError,
      r"t.json.*truncated"),
     ("not JSON", lambda tmp, text, doc: _write(tmp, "n.json", "hello"), ValueError, r"n.json.*not valid JSON"),
+    ("deeply nested JSON", lambda tmp, text, doc: _write(tmp, "d.json", "[" * 100_000 + "]" * 100_000), ValueError,
+     r"d.json.*nested too deeply"),
+    ("a number of 5,000 digits", lambda tmp, text, doc: _write(tmp, "g.json", text.replace('"version": 1', '"version": 1' + "0" * 5000)),
+     ValueError, r"g.json.*a number of 5001 digits"),
+    ("a parameter of 5,000 digits", lambda tmp, text, doc: _write(
+        tmp, "h.json", text.replace(repr(doc["parameters"]["W[2][1,1]"]), "9" * 5000, 1)), ValueError, r"h.json.*5000 digits"),
+    ("trailing garbage", lambda tmp, text, doc: _write(tmp, "e.json", text + "garbage"), ValueError,
+     r"e.json.*more text follows the end"),
+    ("a second document", lambda tmp, text, doc: _write(tmp, "f.json", text + text), ValueError, r"f.json.*more text follows"),
+    ("cut in the middle of a number", lambda tmp, text, doc: _write(tmp, "c.json", text[:text.index(": -") + 3]),
+     ValueError, r"c.json.*truncated"),
     ("another architecture", lambda tmp, text, doc: _write(
         tmp, "a.json", {**doc, "architecture": {**doc["architecture"], "nouts": [3, 1]}}), ValueError, r"a.json"),
     ("a parameter that is not a number", lambda tmp, text, doc: _write(
@@ -158,6 +190,8 @@ CLI_CASES = [
     ("demos.sgd", ["--bogus"]),
     ("demos.regularisation", ["--seed", "1.5"]),
 ]
+CLI_CASES += [("demos.landscape", ["--start", "1e308", "1e308"]), ("demos.landscape", ["--grid", "100000"]),
+              ("demos.landscape", ["--grid", "1"])]
 
 
 @pytest.mark.parametrize("module,args", CLI_CASES, ids=[f"{m} {' '.join(a)}" for m, a in CLI_CASES])
@@ -172,7 +206,7 @@ def test_bad_command_line_options_give_a_usage_error(module, args, tmp_path):
 
 def test_bad_input_count():
     # the closing note quotes these numbers
-    assert len(CASES) + len(FILE_CASES) + len(CLI_CASES) >= 50
+    assert len(CASES) + len(FILE_CASES) + len(CLI_CASES) >= 84
 
 
 # ---------------------------------------------------------------------------- anomaly mode

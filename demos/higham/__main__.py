@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from .._common import (check_out_dir, format_table, make_parser, positive_float, positive_int, reporter,
-                      require_for)
+from .._common import (check_out_dir, float_in, format_table, make_parser, positive_float,
+                       positive_int, reporter, require_for)
 from . import ETA, ITERATIONS, lemma51, nls, training
 from .data import ELEVENTH_POINT, points
 from .figures import GRID, grid
@@ -26,7 +26,7 @@ def _parse(argv):
     parser.add_argument("--iterations", type=positive_int, default=ITERATIONS, metavar="N",
                         help=f"stochastic-gradient steps (default: {ITERATIONS:,}, netbp.m's Niter); the "
                              f"Cost is recorded every 10,000 steps, or every N//100 for shorter runs")
-    parser.add_argument("--eta", type=positive_float, default=ETA,
+    parser.add_argument("--eta", type=float_in(0, 100), default=ETA,
                         help=f"learning rate η (default: {ETA:g}, as netbp.m)")
     parser.add_argument("--method", choices=METHODS, default="both",
                         help="stochastic gradient, least squares or both (default: both)")

@@ -2,28 +2,32 @@
 
 import sys
 
-from .._common import (Stopwatch, check_out_dir, finite_float, make_parser, positive_float, positive_int,
-                      reporter, require_for)
-from . import GRID_POINTS, LEARNING_RATE, N_SAMPLES, START, STEPS, plot, run, summary
+from .._common import (Stopwatch, check_out_dir, float_in, int_in, make_parser, reporter, require_for)
+from . import GRID_POINTS, GRID_RANGE, LEARNING_RATE, N_SAMPLES, START, STEPS, plot, run, summary
+
+
+MAX_WORK = 4_000_000
 
 
 def main(argv=None):
     parser = make_parser("landscape", __doc__.split(": ", 1)[1])
-    parser.add_argument("--samples", type=positive_int, default=N_SAMPLES,
+    parser.add_argument("--samples", type=int_in(2, 2_000), default=N_SAMPLES,
                         help=f"number of data points (default: {N_SAMPLES})")
-    parser.add_argument("--grid", type=positive_int, default=GRID_POINTS,
+    parser.add_argument("--grid", type=int_in(3, 201), default=GRID_POINTS,
                         help=f"grid points per axis over [-8, 8] (default: {GRID_POINTS})")
-    parser.add_argument("--steps", type=positive_int, default=STEPS,
+    parser.add_argument("--steps", type=int_in(1, 100_000), default=STEPS,
                         help=f"gradient-descent steps (default: {STEPS})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=float_in(0, 100), default=LEARNING_RATE,
                         help=f"gradient-descent learning rate (default: {LEARNING_RATE:g})")
-    parser.add_argument("--start", type=finite_float, nargs=2, default=list(START), metavar=("W", "B"),
-                        help=f"start of gradient descent (default: {START[0]:g} {START[1]:g})")
+    parser.add_argument("--start", type=float_in(GRID_RANGE[0], GRID_RANGE[1], low_open=False), nargs=2, default=list(START), metavar=("W", "B"),
+                        help=f"start of gradient descent, inside the drawn square (default: {START[0]:g} {START[1]:g})")
     args = parser.parse_args(argv)
-    if args.samples < 2:
-        parser.error("--samples must be at least 2")
-    if args.grid < 3:
-        parser.error("--grid must be at least 3")
+    # every grid point costs a gradient and a Hessian over all samples: about 1.4 s per 10**5
+    # (grid point, sample) pairs, so the default 41 x 41 x 40 takes seconds; cap it near a minute
+    if args.grid ** 2 * args.samples > MAX_WORK:
+        parser.error(f"--grid {args.grid} with --samples {args.samples} is {args.grid ** 2 * args.samples:,} "
+                     f"(grid point, sample) pairs, more than this demo computes in about a minute "
+                     f"({MAX_WORK:,}); use a coarser grid or fewer samples")
     check_out_dir(parser, args)
     require_for("landscape", args, "scipy")
     say = reporter(args.quiet)

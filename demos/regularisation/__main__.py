@@ -4,32 +4,30 @@ import sys
 
 import numpy as np
 
-from .._common import (Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int,
-                      reporter, require_for)
+from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, reporter,
+                       require_for)
 from . import ALPHA, HIDDEN, LEARNING_RATE, N_TRAIN, NOISE, PATIENCE, STEPS, plot, run, table
 
 
 def main(argv=None):
     parser = make_parser("regularisation", __doc__.split(": ", 1)[1])
-    parser.add_argument("--alpha", type=positive_float, default=ALPHA,
+    parser.add_argument("--alpha", type=float_in(0, 10), default=ALPHA,
                         help=f"weight of the L2 penalty α Σ w² (default: {ALPHA:g})")
-    parser.add_argument("--hidden", type=positive_int, default=HIDDEN,
+    parser.add_argument("--hidden", type=int_in(1, 256), default=HIDDEN,
                         help=f"neurons in each of the two hidden layers (default: {HIDDEN})")
-    parser.add_argument("--steps", type=positive_int, default=STEPS, help=f"training steps (default: {STEPS})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
+    parser.add_argument("--steps", type=int_in(1, 100_000), default=STEPS, help=f"training steps (default: {STEPS})")
+    parser.add_argument("--lr", type=float_in(0, 10), default=LEARNING_RATE,
                         help=f"Adam's learning rate (default: {LEARNING_RATE:g})")
-    parser.add_argument("--patience", type=positive_int, default=PATIENCE,
+    parser.add_argument("--patience", type=int_in(1, 100_000), default=PATIENCE,
                         help=f"early stopping: steps without a better validation cost (default: {PATIENCE})")
-    parser.add_argument("--train", type=positive_int, default=N_TRAIN,
+    parser.add_argument("--train", type=int_in(2, 10_000), default=N_TRAIN,
                         help=f"number of training points (default: {N_TRAIN})")
-    parser.add_argument("--noise", type=positive_float, default=NOISE,
+    parser.add_argument("--noise", type=float_in(0, 10), default=NOISE,
                         help=f"standard deviation of the two-moons noise (default: {NOISE:g})")
-    parser.add_argument("--repeats", type=positive_int, default=1,
+    parser.add_argument("--repeats", type=int_in(1, 100), default=1,
                         help="run seeds SEED, SEED+1, ... this many times and print the mean too "
                              "(figures show the first; default: 1)")
     args = parser.parse_args(argv)
-    if args.train < 2:
-        parser.error("--train must be at least 2 (both classes need a point)")
     check_out_dir(parser, args)
     require_for("regularisation", args)
     say = reporter(args.quiet)

@@ -2,24 +2,21 @@
 
 import sys
 
-from .._common import (Stopwatch, check_out_dir, make_parser, positive_float, positive_int, reporter,
-                      require_for)
+from .._common import (Stopwatch, check_out_dir, float_in, int_in, make_parser, reporter, require_for)
 from . import ADAM_LR, BUDGET, LEARNING_RATE, RECORD_EVERY, compare, plot, table
 
 
 def main(argv=None):
     parser = make_parser("sgd", __doc__.split(": ", 1)[1])
-    parser.add_argument("--budget", type=positive_int, default=BUDGET,
+    parser.add_argument("--budget", type=int_in(10, 1_000_000), default=BUDGET,
                         help=f"single-sample gradient evaluations per method (default: {BUDGET})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=float_in(0, 100), default=LEARNING_RATE,
                         help=f"η of the plain-SGD methods (default: {LEARNING_RATE:g}; momentum uses η(1 − β))")
-    parser.add_argument("--adam-lr", type=positive_float, default=ADAM_LR,
+    parser.add_argument("--adam-lr", type=float_in(0, 10), default=ADAM_LR,
                         help=f"learning rate of Adam (default: {ADAM_LR:g})")
-    parser.add_argument("--record-every", type=positive_int, default=RECORD_EVERY,
+    parser.add_argument("--record-every", type=int_in(1, 1_000_000), default=RECORD_EVERY,
                         help=f"evaluations between recorded costs (default: {RECORD_EVERY})")
     args = parser.parse_args(argv)
-    if args.budget < 10:
-        parser.error("--budget must be at least 10 (one full-batch step costs 10 evaluations)")
     check_out_dir(parser, args)
     require_for("sgd", args)
     say = reporter(args.quiet)

@@ -4,8 +4,8 @@ import sys
 
 import numpy as np
 
-from .._common import (Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int,
-                      reporter, require_for)
+from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, reporter,
+                       require_for)
 from . import exact, learning, run_experiment
 
 DEFAULT_SEEDS = 100
@@ -20,11 +20,11 @@ def _parse(argv):
     for action in parser._actions:
         if action.dest == "seed":
             action.help = "first training seed: the runs use seeds SEED, SEED+1, ... (default: 0)"
-    parser.add_argument("--seeds", type=positive_int, default=DEFAULT_SEEDS, metavar="N",
+    parser.add_argument("--seeds", type=int_in(1, 1000), default=DEFAULT_SEEDS, metavar="N",
                         help=f"number of seeded training runs (default: {DEFAULT_SEEDS})")
-    parser.add_argument("--steps", type=positive_int, default=learning.STEPS,
+    parser.add_argument("--steps", type=int_in(1, 100_000), default=learning.STEPS,
                         help=f"gradient-descent steps per run (default: {learning.STEPS})")
-    parser.add_argument("--lr", type=positive_float, default=learning.LEARNING_RATE,
+    parser.add_argument("--lr", type=float_in(0, 100), default=learning.LEARNING_RATE,
                         help=f"learning rate (default: {learning.LEARNING_RATE:g})")
     args = parser.parse_args(argv)
     check_out_dir(parser, args)
