@@ -191,7 +191,8 @@ def test_the_demo_reports_and_draws(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--workers", "2", "--dask", "tcp://127.0.0.1:1"], "not allowed with argument"),
-    (["--seeds", "0"], "expected a positive integer"),
+    (["--seeds", "0"], "expected an integer from 1 to 10,000,000"),
+    (["--threshold", "2"], "expected a number in (0, 1]"),
     (["--backend", "fortran"], "invalid choice"),
 ])
 def test_command_line_mistakes_are_usage_errors(argv, message, capsys):

@@ -12,18 +12,18 @@ import numpy as np
 
 from engine import topological_order
 
-from .._common import check_out_dir, format_table, make_parser, positive_int, reporter, require_for
+from .._common import check_out_dir, format_table, int_in, make_parser, positive_int, reporter, require_for
 from . import data, training
 from .network import DROPOUT, FILTERS, DigitsNetwork, make_network
 
 
 def _parse(argv):
     parser = make_parser("digits", __doc__.split(": ", 1)[1].split("\n")[0])
-    parser.add_argument("--epochs", type=positive_int, default=training.EPOCHS,
+    parser.add_argument("--epochs", type=int_in(1, 200), default=training.EPOCHS,
                         help=f"epochs per run (default: {training.EPOCHS}); the η schedule is scaled to them")
-    parser.add_argument("--batch", type=positive_int, default=training.BATCH,
+    parser.add_argument("--batch", type=int_in(1, 1_797), default=training.BATCH,
                         help=f"minibatch size (default: {training.BATCH})")
-    parser.add_argument("--filters", type=positive_int, default=FILTERS,
+    parser.add_argument("--filters", type=int_in(1, 32), default=FILTERS,
                         help=f"convolution filters (default: {FILTERS})")
     parser.add_argument("--images", type=positive_int, default=None, metavar="N",
                         help="use only N of the 1,797 images, split 60/20/20 (for a quick run; at least 10)")

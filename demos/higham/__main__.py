@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from .._common import (check_out_dir, float_in, format_table, make_parser, positive_float,
-                       positive_int, reporter, require_for)
+from .._common import (check_out_dir, float_in, format_table, make_parser, positive_int, reporter,
+                       require_for)
 from . import ETA, ITERATIONS, lemma51, nls, training
 from .data import ELEVENTH_POINT, points
 from .figures import GRID, grid
@@ -37,7 +37,7 @@ def _parse(argv):
                         help=f"also repeat both methods with one more category-B point at {ELEVENTH_POINT} "
                              "(the paper's Figures 2.5 and 6.3), from the same start; the stochastic gradient "
                              "takes as many steps again")
-    parser.add_argument("--tol", type=positive_float, default=nls.SCIPY_TOL,
+    parser.add_argument("--tol", type=float_in(0, 0.1), default=nls.SCIPY_TOL,
                         help=f"least squares: ftol = xtol = gtol (default: {nls.SCIPY_TOL:g}, SciPy's default; "
                              f"MATLAB's lsqnonlin defaults to {nls.LSQNONLIN_TOL:g}). The report also gives the "
                              f"Cost at {nls.LSQNONLIN_TOL:g}")

@@ -14,7 +14,7 @@ import numpy as np
 
 import nn
 
-from .._common import check_out_dir, format_table, make_parser, positive_int, reporter, require_for
+from .._common import check_out_dir, format_table, int_in, make_parser, reporter, require_for
 from . import problems, timing, training
 
 STEPS = 1000
@@ -24,7 +24,7 @@ CHOICES = ("higham", "xor", "both")
 
 def _parse(argv):
     parser = make_parser("pytorch", __doc__.split(": ", 1)[1].split("\n")[0])
-    parser.add_argument("--steps", type=positive_int, default=STEPS,
+    parser.add_argument("--steps", type=int_in(1, 100_000), default=STEPS,
                         help=f"training steps per optimizer and side (default: {STEPS:,})")
     parser.add_argument("--network", choices=CHOICES, default="both",
                         help="Higham & Higham's network, XOR, or both (default: both)")

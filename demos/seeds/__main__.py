@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from .._common import (Stopwatch, check_out_dir, format_table, make_parser, positive_float, positive_int,
+from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
                        reporter, require_for)
 from ..higham import ETA, ITERATIONS, training
 from . import analysis, executors, study
@@ -24,18 +24,18 @@ CURVES = 40               # cost curves drawn over the median
 
 def _parse(argv):
     parser = make_parser("seeds", __doc__.split(": ", 1)[1].split("\n")[0])
-    parser.add_argument("--seeds", type=positive_int, default=SEEDS, metavar="N",
+    parser.add_argument("--seeds", type=int_in(1, 10_000_000), default=SEEDS, metavar="N",
                         help=f"number of independent runs (default: {SEEDS:,}); run i starts from "
                              f"SeedSequence(SEED, spawn_key=(i,)), whatever N and whoever runs it")
     parser.add_argument("--iterations", type=positive_int, default=ITERATIONS, metavar="N",
                         help=f"stochastic-gradient steps per run (default: {ITERATIONS:,}, netbp.m's Niter); "
                              f"the Cost is recorded every 10,000 steps, or every N//100 for shorter runs")
-    parser.add_argument("--eta", type=positive_float, default=ETA, help=f"learning rate η (default: {ETA:g})")
-    parser.add_argument("--threshold", type=positive_float, default=analysis.THRESHOLD,
+    parser.add_argument("--eta", type=float_in(0, 100), default=ETA, help=f"learning rate η (default: {ETA:g})")
+    parser.add_argument("--threshold", type=float_in(0, 1), default=analysis.THRESHOLD,
                         help=f"a run has left the plateau at the first recorded Cost below this "
                              f"(default: {analysis.THRESHOLD:g})")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=positive_int, metavar="N",
+    where.add_argument("--workers", type=int_in(1, 1_024), metavar="N",
                        help=f"local processes (default: all {executors.cores()} cores; 1: this process)")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="run on the existing Dask cluster whose scheduler is at ADDRESS "
@@ -43,7 +43,7 @@ def _parse(argv):
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="how the compiled SGD step runs: numba when the engine has it (auto, the "
                              "default), or the Python backend")
-    parser.add_argument("--curves", type=positive_int, default=CURVES, metavar="K",
+    parser.add_argument("--curves", type=int_in(1, 1_000), default=CURVES, metavar="K",
                         help=f"cost curves of K runs drawn over the median (default: {CURVES})")
     parser.add_argument("--yes", action="store_true",
                         help=f"run even when the study is estimated to take more than {LIMIT_SECONDS // 60} minutes")
