@@ -17,6 +17,7 @@ import pytest
 from engine import OPS, Value, topological_order
 from nn import MLP, Layer, Neuron
 from benchmarks.micrograd_demo import demo_data, svm_training
+from demos.backprop.examples import neuron
 from randgraph import random_graph
 
 SEEDS = range(40)
@@ -89,14 +90,10 @@ def _trace(root):
 
 def test_a_micrograd_style_drawing_renders():
     graphviz = pytest.importorskip("graphviz")
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    o = neuron().root  # the lecture's neuron: o = tanh(x1 w1 + x2 w2 + b)
     o.backward()
+    named = {v.label: v for v in topological_order(o)}
+    x1, w1 = named["x1"], named["w1"]
     dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
     nodes, edges = _trace(o)
     for v in nodes:
