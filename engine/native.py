@@ -24,6 +24,7 @@ Domain errors: the native code refuses exactly where ``numerics`` does and then 
 engine's own DomainError or ZeroDivisionError with the eager message (see native_numerics).
 """
 
+import ast
 import hashlib
 import importlib.util
 import math
@@ -57,17 +58,30 @@ _WALRUS = re.compile(r"\((\w+) := ((?:[^()]|\([^()]*\))*)\)")
 
 
 def inline_function(name):
-    """Numba source of ``numerics.INLINE[name]`` as a function of ``a``, from the INLINE text."""
-    expr = numerics.INLINE[name].format("a")
-    hoisted = []
+    """Numba source of ``numerics.INLINE[name]`` as a function of ``a``, from the INLINE text.
 
-    def hoist(m):  # "(_e := _exp(a))" -> "_e = _exp(a)" before the expression, "_e" in it
-        hoisted.append(f"    {m.group(1)} = {m.group(2)}")
-        return m.group(1)
+    numba takes no assignment expression, so ``(_e := _exp(a))`` becomes a statement before the
+    expression that uses it; a conditional expression ``X if C else Y`` becomes an if statement
+    first, so that each branch computes only what it uses (sigmoid: one exponential, not two)."""
+    tree = ast.parse(numerics.INLINE[name].format("a"), mode="eval").body
 
-    expr = _WALRUS.sub(hoist, expr)
-    assert ":=" not in expr, f"INLINE {name!r}: an assignment expression this writer cannot move"
-    return "\n".join(["@njit(cache=True)", f"def {name}(a):", *hoisted, f"    return {expr}", ""])
+    def returning(node, indent):
+        hoisted = []
+
+        def hoist(m):  # "(_e := _exp(a))" -> "_e = _exp(a)" before the expression, "_e" in it
+            hoisted.append(f"{indent}{m.group(1)} = {m.group(2)}")
+            return m.group(1)
+
+        expr = _WALRUS.sub(hoist, ast.unparse(node))
+        assert ":=" not in expr, f"INLINE {name!r}: an assignment expression this writer cannot move"
+        return hoisted + [f"{indent}return {expr}"]
+
+    if isinstance(tree, ast.IfExp):
+        body = ([f"    if {ast.unparse(tree.test)}:"] + returning(tree.body, "        ")
+                + ["    else:"] + returning(tree.orelse, "        "))
+    else:
+        body = returning(tree, "    ")
+    return "\n".join(["@njit(cache=True)", f"def {name}(a):", *body, ""])
 
 
 _SIGNATURES = {
