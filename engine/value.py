@@ -1,13 +1,14 @@
 """``Value``: one float that remembers how it was computed, and reverse-mode differentiation over it.
 
-A Value holds six slots and no closure: ``data``, ``grad``, ``label``, the operation (``_op``, a row
-of ``engine/ops.py``) and its inputs: ``_a`` and ``_b`` for the unary and binary operations, the
-whole tuple of inputs in ``_a`` for the variadic ``affine`` (``inputs`` gives them all as a tuple).
-Two slots instead of a tuple of inputs save an allocation per node: less memory, and less work for
-Python's garbage collector, which otherwise dominates the time to build a graph of a million nodes. The arithmetic methods and the backward step of
+A Value holds six slots and no closure: ``data``, ``grad``, ``label``, the operation
+(``_operation``, a row of ``engine/ops.py``; ``_op`` is micrograd's string for it) and its inputs:
+``_a`` and ``_b`` for the unary and binary operations, the whole tuple of inputs in ``_a`` for the
+variadic ``affine`` (``inputs`` gives them all as a tuple). Two slots instead of a tuple of inputs
+save an allocation per node: less memory, and less work for Python's garbage collector, which
+otherwise dominates the time to build a graph of a million nodes. A seventh, ``__dict__``, holds the
+attributes users attach (micrograd code does). The arithmetic methods and the backward step of
 every operation are generated from that table (``engine/codegen.py``), so this file holds only the
-plumbing: lifting plain numbers, walking the graph and the ``backward`` loop.
-"""
+plumbing: lifting plain numbers, walking the graph and the ``backward`` loop."""
 
 import inspect
 import numbers
@@ -163,8 +164,9 @@ class Value:
         ``p.grad = 0.0``) belongs between training steps. As in PyTorch, a pass computes a leaf's
         whole gradient first and then adds it once (a second pass doubles it exactly). Interior
         nodes are set afresh on every pass (micrograd compounds them too). A node reached along
-        several paths gets the sum over all paths. The graph is walked with an explicit stack, so a chain of a million nodes is fine.
-        Passes in several threads run one after the other (one lock), so each is correct.
+        several paths gets the sum over all paths. The graph is walked with an explicit stack, so
+        a chain of a million nodes is fine. Passes in several threads run one after the other (one
+        lock), so each is correct.
 
         ``check_finite=True`` is the anomaly mode: afterwards, if any value or gradient of the
         graph is NaN or infinite, raise ``NonFiniteError`` naming the first node where it
