@@ -192,8 +192,8 @@ def _call(f, xs, who):
 
 
 def _backward_into(root, wrt):
-    """root.backward() and the gradients of ``wrt`` as a list of floats (leaves zeroed first, so
-    this is right whether backward() sets or accumulates)."""
+    """root.backward() and the gradients of ``wrt`` as a list of floats (their grads zeroed first:
+    backward() adds into leaves)."""
     for x in wrt:
         x.grad = 0.0
     root.backward()
@@ -204,7 +204,8 @@ def hessian_of(output, wrt):
     """The Hessian matrix ∂²output/∂x_i∂x_j over the Values ``wrt``, as a NumPy array (n, n).
 
     Row i is the gradient of the gradient graph of ∂output/∂x_i, by one ``backward()`` each (so the
-    ``.grad`` of the graph's nodes are overwritten). Exact up to rounding; symmetric up to rounding
+    ``.grad`` of the graph's nodes change: the leaves of ``wrt`` are zeroed first, other leaves
+    accumulate). Exact up to rounding; symmetric up to rounding
     (the two orders of differentiation round differently)."""
     wrt = _as_values(wrt)
     first = grad(output, wrt, create_graph=True)

@@ -54,7 +54,7 @@ class Optimizer:
         self.lr = _number(lr, "lr")
 
     def zero_grad(self):
-        """Set every parameter's grad to 0 (micrograd's habit; ``backward()`` sets grads anyway)."""
+        """Set every parameter's grad to 0: ``backward()`` adds into them, so call this before each step."""
         for p in self.params:
             p.grad = 0.0
 
