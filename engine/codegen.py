@@ -30,6 +30,12 @@ def inline(expr, plain=False):
     return _CALL.sub(lambda m: numerics.INLINE[m.group(1)].format(m.group(2)), _inline_times(expr, plain))
 
 
+def plain_products(expr):
+    """``expr`` with each ``times(g, d)`` written as IEEE's ``g * d`` (no zero-derivative rule): for
+    fast paths that repeat their work exactly when a NaN shows the rule was needed."""
+    return _inline_times(expr, plain=True)
+
+
 def _inline_times(expr, plain=False):
     """``times(g, d)`` (numerics.times) written out: ``(g * d if d or g - g == 0.0 else 0.0)``, d
     evaluated once (``g - g == 0.0``: g is finite); ``plain``: ``(g * (d))``."""

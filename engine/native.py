@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from . import numerics
+from . import codegen, numerics
 from .compiler import CompiledGraph
 
 INSTALL = 'pip install "seebackprop[fast]"'
@@ -89,6 +89,7 @@ _SIGNATURES = {
     "gradient": "float64(float64[::1], float64[::1], float64[::1], float64[::1])",
     "sgd_step": "float64(float64[::1], float64[::1], float64)",
     "sgd_run": "float64(float64[:, ::1], int64[::1], float64[::1], float64)",
+    "sgd_run_plain": "float64(float64[:, ::1], int64[::1], float64[::1], float64)",
     "forward_array": "void(float64[:, ::1], float64[::1], float64[::1])",
     "gradient_array": "void(float64[:, ::1], float64[::1], float64[::1], float64[:, ::1], float64[:, ::1])",
 }
@@ -144,9 +145,10 @@ def write_module(cg):
     text += define("sgd_step", "x, p, eta", read_x + read_p + fwd + sgd_bwd
                    + [f"p[{i}] = p{i} - eta * {sgd_grad_of(v)}" for i, v in enumerate(cg.params)]
                    + [f"return {out}"])
-    text += define("sgd_run", "rows, order, p, eta", read_p + ["value = NAN",
-                   "for i in range(order.shape[0]):", *body(loop)]
-                   + [f"p[{i}] = p{i}" for i in range(n_par)] + ["return value"])
+    for name, lines in (("sgd_run", loop), ("sgd_run_plain", [codegen.plain_products(line) for line in loop])):
+        text += define(name, "rows, order, p, eta", read_p + ["value = NAN",
+                       "for i in range(order.shape[0]):", *body(lines)]
+                       + [f"p[{i}] = p{i}" for i in range(n_par)] + ["return value"])
     text += define("forward_array", "X, p, values", ["for i in range(X.shape[0]):",
                                                      "    values[i] = forward(X[i], p)"])
     text += define("gradient_array", "X, p, values, GP, GX", [
@@ -269,7 +271,7 @@ class NativeGraph(CompiledGraph):
         self._forward = self._gradient = self._sgd_step = self._sgd_run = None
 
     def jit(self, *names):
-        """Compile the named functions (default: all six) now, or load them from numba's cache;
+        """Compile the named functions (default: all seven) now, or load them from numba's cache;
         return the seconds it took. Otherwise each is compiled on its first call. The total so far
         is ``jit_seconds``; ``jit_from_cache[name]`` says whether numba's cache had it."""
         unknown = [name for name in names if name not in _SIGNATURES]
@@ -366,7 +368,13 @@ class NativeGraph(CompiledGraph):
         if order.size and (order.min() < -m or order.max() >= m):
             bad = order[(order < -m) | (order >= m)][0]
             raise IndexError(f"order holds the row index {bad}, but there are {m} rows")
-        value = self._call("sgd_run", R, order, pa, float(eta))
+        # IEEE products first (``sgd_run_plain``): the same bits unless a zero local derivative meets
+        # an infinite gradient, which leaves a NaN parameter; then the exact chain rule, from the start
+        start = pa.copy()
+        value = self._call("sgd_run_plain", R, order, pa, float(eta))
+        if np.isnan(pa).any():
+            pa[:] = start
+            value = self._call("sgd_run", R, order, pa, float(eta))
         if array is None:
             p[:] = pa.tolist()
         return value

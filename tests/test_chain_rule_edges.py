@@ -109,10 +109,15 @@ def test_a_quotients_local_derivative_is_still_shown_as_the_number_1_over_b():
     ([(1.0,), (2.0,)], [0, 1, 1, 0], 0.5),         # none does: the fast loop alone
     ([(1.0,)], [0, 0], math.nan),                  # a NaN from the start stays NaN
 ])
-def test_sgd_run_equals_sgd_step_by_step_when_a_zero_derivative_meets_an_infinite_gradient(rows, order, start):
+@pytest.mark.parametrize("backend", ["python", "numba"])
+def test_sgd_run_equals_sgd_step_by_step_when_a_zero_derivative_meets_an_infinite_gradient(
+        rows, order, start, backend):
+    # both backends run sgd_run with IEEE products first and repeat the call exactly on a NaN
+    if backend == "numba":
+        pytest.importorskip("numba", reason='numba not installed: pip install "seebackprop[fast]"')
     x, w = Value(1.0, label="x"), Value(0.5, label="w")
     out = (w * x).relu() ** 0.5 + w * 0.1
-    cg = engine.compile(out, [x], [w])
+    cg = engine.compile(out, [x], [w], backend=backend)
     p_run, p_steps = [start], [start]
     value = cg.sgd_run(rows, order, p_run, 0.1)
     for k in order:

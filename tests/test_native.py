@@ -282,8 +282,8 @@ def test_jit_compiles_everything_at_once_and_listing_shows_the_labels():
     g = compile((w * x).tanh(), [x], [w], backend="numba")
     assert g.jit_from_cache == {} and g.jit_seconds == 0.0  # nothing compiled before the first call
     seconds = g.jit()
-    assert set(g.jit_from_cache) == {"forward", "gradient", "sgd_step", "sgd_run", "forward_array",
-                                     "gradient_array"}
+    assert set(g.jit_from_cache) == {"forward", "gradient", "sgd_step", "sgd_run", "sgd_run_plain",
+                                     "forward_array", "gradient_array"}
     assert 0.0 < seconds and abs(g.jit_seconds - seconds) < 0.05
     assert g.jit() < 0.05  # already compiled
     with pytest.raises(ValueError, match="no function 'backward'; the functions are forward, gradient"):
