@@ -163,6 +163,20 @@ def save_figure(fig, out_dir, stem):
     return paths
 
 
+def save_drawing(drawing, out_dir, stem):
+    """Write a Graphviz drawing as ``out_dir/stem.gv`` (always) and ``.png`` and ``.svg`` (when the
+    ``dot`` program is installed). Returns (paths written, None) or (paths, why PNG and SVG are missing)."""
+    from engine.draw import GraphvizNotInstalled, render
+    os.makedirs(out_dir, exist_ok=True)
+    paths = [str(render(drawing, os.path.join(out_dir, f"{stem}.gv")))]
+    try:
+        for ext in ("png", "svg"):
+            paths.append(str(render(drawing, os.path.join(out_dir, f"{stem}.{ext}"))))
+    except GraphvizNotInstalled as err:
+        return paths, f"only the DOT source was written ({err})"
+    return paths, None
+
+
 def format_table(headers, rows):
     """A plain-text table with aligned columns (also valid Markdown)."""
     cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]

@@ -2,11 +2,9 @@
 misclassified test images (7.6), and a drawing of one filter's shared weights on a slice of the graph.
 """
 
-import os
-
 import numpy as np
 
-from .._common import pyplot, save_figure
+from .._common import pyplot, save_drawing, save_figure
 from .data import CLASSES
 
 
@@ -98,7 +96,7 @@ def weight_sharing_slice(conv, image, corner=(2, 2)):
 def draw_weight_sharing(conv, image, out):
     """The slice as a Graphviz drawing (DOT always; PNG and SVG when ``dot`` is installed)."""
     from engine import topological_order
-    from engine.draw import GraphvizNotInstalled, draw_graph, render
+    from engine.draw import draw_graph
     root = weight_sharing_slice(conv, image)
     drawing = draw_graph(root, op_nodes=False, precision=3, rankdir="LR",
                          title="One 3×3 filter of layer 2 on a 4×4 patch: each of its 9 weights W[2][1,1,i,j] "
@@ -109,11 +107,5 @@ def draw_weight_sharing(conv, image, out):
     shared = f"n{topological_order(root).index(conv.filters[0][0])}"
     drawing.body = [line.rstrip("\n") + " [color=\"#c0392b\" penwidth=2.5]\n"
                     if line.startswith(f"\t{shared} -> ") else line for line in drawing.body]
-    os.makedirs(out, exist_ok=True)
-    paths = [str(render(drawing, os.path.join(out, "weight_sharing.gv")))]
-    try:
-        for ext in ("png", "svg"):
-            paths.append(str(render(drawing, os.path.join(out, f"weight_sharing.{ext}"))))
-    except GraphvizNotInstalled as err:
-        return paths, f"weight-sharing drawing: only the DOT source was written ({err})"
-    return paths, None
+    paths, note = save_drawing(drawing, out, "weight_sharing")
+    return paths, note and f"weight-sharing drawing: {note}"

@@ -272,7 +272,7 @@ def main(argv=None):
         for path in paths + diagram_paths:
             say(f"wrote {path}")
         if note:
-            say(f"network diagrams: DOT text only ({note})")
+            say(f"network diagrams: {note}")
 
     if args.curvature:
         report_curvature(net, order, args, sgd, say)

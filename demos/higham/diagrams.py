@@ -9,9 +9,9 @@ Both are written as DOT text (.gv, needs no Graphviz) and, when Graphviz's ``dot
 PNG and SVG.
 """
 
-import os
-
 from nn import MLP
+
+from .._common import save_drawing
 
 FIGURE_31_SIZES = (4, 3, 4, 4, 3)   # neurons of layers 1..5 in Figure 3.1
 FIGURE_31_WEIGHT = (3, 4, 3)        # (l, j, k): w[3]_43, neuron 3 of layer 2 → neuron 4 of layer 3
@@ -37,15 +37,9 @@ def five_layer():
 def write_diagrams(mlp, out_dir):
     """Write Figures 2.3 (``network``) and 3.1 (``five_layer``) to ``out_dir``; returns (paths, note),
     note saying why PNG and SVG are missing when Graphviz's ``dot`` is not installed."""
-    from engine.draw import GraphvizNotInstalled
     paths, note = [], None
     for stem, drawing in (("network", four_layer(mlp)), ("five_layer", five_layer())):
-        for ext in ("gv", "png", "svg"):
-            path = os.path.join(out_dir, f"{stem}.{ext}")
-            try:
-                drawing.write(path)
-            except GraphvizNotInstalled as err:
-                note = str(err)
-                break
-            paths.append(path)
+        written, missing = save_drawing(drawing, out_dir, stem)
+        paths += written
+        note = note or missing
     return paths, note

@@ -2,11 +2,9 @@
 with Graphviz). Each function takes computed results and an output directory and returns the paths
 it wrote."""
 
-import os
-
 import numpy as np
 
-from .._common import pyplot, save_figure
+from .._common import pyplot, save_drawing, save_figure
 from . import exact, learning
 
 CLASS_STYLE = {0.0: dict(marker="o", color="#1f77b4", label="f*(x) = 0"),
@@ -112,18 +110,12 @@ def draw_network_diagram(out):
     """Figure 6.2: the 2-2-1 network with the book's weights on its edges, drawn by
     ``engine.draw.draw_network``. Writes the DOT source (.gv) always, PNG and SVG when Graphviz's
     ``dot`` is installed. Returns (paths written, message or None)."""
-    from engine.draw import GraphvizNotInstalled, draw_network, render
+    from engine.draw import draw_network
     drawing = draw_network(learning.network(exact.BOOK_THETA), input_names=["x₁", "x₂"], precision=3,
                            title="Goodfellow et al. Figure 6.2: h = a[2] = max{0, Wᵀx + c}, "
                                  "f = z[3] = wᵀh + b (edge labels: weights; b: biases c and b)")
-    os.makedirs(out, exist_ok=True)
-    paths = [str(render(drawing, os.path.join(out, "xor_network.gv")))]
-    try:
-        for ext in ("png", "svg"):
-            paths.append(str(render(drawing, os.path.join(out, f"xor_network.{ext}"))))
-    except GraphvizNotInstalled as err:
-        return paths, f"network diagram: only the DOT source was written ({err})"
-    return paths, None
+    paths, note = save_drawing(drawing, out, "xor_network")
+    return paths, note and f"network diagram: {note}"
 
 
 def plot_relu(out):
