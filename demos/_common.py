@@ -20,6 +20,8 @@ from pathlib import Path
 # which extra of pyproject.toml provides each optional package the demos import
 EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos", "sklearn": "demos",
             "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks"}
+# the name to install where it differs from the name to import
+PACKAGE_OF = {"sklearn": "scikit-learn"}
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent
 
@@ -36,7 +38,8 @@ def require(demo, *modules, extra=None):
     if missing:
         extra = extra or EXTRA_OF.get(missing[0], "demos")
         local = ' (in a checkout: pip install -e ".[' + extra + ']")' if in_checkout() else ""
-        print(f"python -m demos.{demo} needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+        names = [PACKAGE_OF.get(name, name) for name in missing]
+        print(f"python -m demos.{demo} needs {' and '.join(names)}, which {'is' if len(missing) == 1 else 'are'} "
               f"not installed: pip install \"seebackprop[{extra}]\"{local}", file=sys.stderr)
         raise SystemExit(1)
 

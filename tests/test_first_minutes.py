@@ -29,7 +29,8 @@ def test_a_demo_without_its_extra_stops_first_and_names_it(demo, argv, missing, 
     assert stop.value.code == 1
     out, err = capsys.readouterr()
     assert out == ""                                  # nothing of the report before the check
-    assert f"python -m demos.{demo} needs {missing}" in err and f'pip install "seebackprop[{extra}]"' in err
+    assert f"python -m demos.{demo} needs {_common.PACKAGE_OF.get(missing, missing)}" in err
+    assert f'pip install "seebackprop[{extra}]"' in err
     assert "Traceback" not in err
 
 
