@@ -258,62 +258,57 @@ def eager_variadic(op):
     return "\n".join(lines) + "\n"
 
 
-def eager_partials(op):
-    """Source of ``partials_<op>(v)``: the local derivatives d(v)/d(input), one per input of v
-    (``None`` for a constant of the operation), for inspection and the node-by-node tables."""
-    def expr(partial, names):
-        return "None" if partial is None else substitute(local_expr(partial), names)
-
-    lines = [f"def partials_{op.name}(v):", "    out = v.data"]
+def _per_input(signature, op, fixed, repeated=None):
+    """Source of a function of a node ``v`` that returns one entry per input of v, in
+    ``v.inputs`` order: ``fixed`` is the text of the entries of the fixed inputs (all inputs of a
+    non-variadic op), ``repeated`` that of one group of a variadic op, both written over the
+    inputs' values (the names of ``op.inputs``) and ``out``."""
+    lines = [f"def {signature}:", "    out = v.data"]
     if op.variadic:
         head, *group = op.inputs
-        size = len(group)
         lines += ["    ins = v._a",
                   f"    {head} = ins[0].data",
-                  f"    result = [{expr(op.partials[0], {'out': 'out'})}]",
+                  f"    result = [{fixed}]",
                   "    it = iter(ins)",
                   "    next(it)",
-                  f"    for {', '.join(group)} in zip({', '.join(['it'] * size)}):",
+                  f"    for {', '.join(group)} in zip({', '.join(['it'] * len(group))}):",
                   f"        {', '.join(group)} = {', '.join(x + '.data' for x in group)}",
-                  f"        result += ({', '.join(expr(p, {}) for p in op.partials[1:])},)",
+                  f"        result += ({repeated},)",
                   "    return tuple(result)"]
     else:
         lines.append(f"    {', '.join(op.inputs)} = {', '.join(('v._a.data', 'v._b.data')[:op.arity])}")
-        lines.append(f"    return ({', '.join(expr(p, {}) for p in op.partials)},)")
+        lines.append(f"    return ({fixed},)")
     return "\n".join(lines) + "\n"
+
+
+def eager_partials(op):
+    """Source of ``partials_<op>(v)``: the local derivatives d(v)/d(input), one per input of v
+    (``None`` for a constant of the operation), for inspection and the node-by-node tables."""
+    def expr(partial):
+        return "None" if partial is None else substitute(local_expr(partial), {})
+
+    if op.variadic:
+        return _per_input(f"partials_{op.name}(v)", op, expr(op.partials[0]),
+                          ", ".join(expr(p) for p in op.partials[1:]))
+    return _per_input(f"partials_{op.name}(v)", op, ", ".join(expr(p) for p in op.partials))
 
 
 def eager_amounts(op):
     """Source of ``amounts_<op>(v, g)``: the chain-rule contributions that ``backprop_<op>`` adds
     to the gradients of v's inputs when v's gradient is g, one per input (``None`` for a constant
     of the operation), with the same arithmetic: for the node-by-node tables."""
-    def amounts(group_inputs, args, offset):
-        targets = [f"t{offset + i}" for i in range(len(group_inputs))]
+    def amounts(targets, args):
         terms = {t: (term if sign == "+" else f"-{term}") for t, sign, term in
                  contributions(op, targets, "g", args, "out")}
-        return ", ".join(terms.get(t, "None") for t in targets)
+        return ", ".join(terms.get(t, "None") for t in targets if t is not None)
 
-    lines = [f"def amounts_{op.name}(v, g):", "    out = v.data"]
     if op.variadic:
         head, *group = op.inputs
-        size = len(group)
-        lines += ["    ins = v._a",
-                  f"    {head} = ins[0].data",
-                  f"    result = [{amounts([head], [head], 0)}]",
-                  "    it = iter(ins)",
-                  "    next(it)",
-                  f"    for {', '.join(group)} in zip({', '.join(['it'] * size)}):",
-                  f"        {', '.join(group)} = {', '.join(x + '.data' for x in group)}"]
-        fake = ["_"] + group  # contributions() of one group: the fixed input's term is dropped
-        targets = [None] + [f"t{i}" for i in range(1, len(fake))]
-        terms = {t: (term if sign == "+" else f"-{term}") for t, sign, term in
-                 contributions(op, targets, "g", fake, "out")}
-        lines += [f"        result += ({', '.join(terms.get(t, 'None') for t in targets[1:])},)",
-                  "    return tuple(result)"]
-    else:
-        lines.append(f"    {', '.join(op.inputs)} = {', '.join(('v._a.data', 'v._b.data')[:op.arity])}")
-        lines.append(f"    return ({amounts(op.inputs, list(op.inputs), 0)},)")
-    return "\n".join(lines) + "\n"
+        # contributions() of one group: the fixed input's term is dropped
+        repeated = amounts([None] + [f"t{i}" for i in range(1, len(group) + 1)], ["_"] + group)
+        return _per_input(f"amounts_{op.name}(v, g)", op, amounts(["t0"], [head]), repeated)
+    return _per_input(f"amounts_{op.name}(v, g)", op,
+                      amounts([f"t{i}" for i in range(op.arity)], list(op.inputs)))
 
 
 def make_eager(op, method, value_cls, lift, swap=False):
