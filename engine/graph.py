@@ -132,9 +132,21 @@ def backward_order(root, held=None):
         for v in stack:  # only after an interruption: leave no mark behind
             v.grad = -0.0
         if restore:  # the caller did not ask for the leaves: leave them as they were
-            for p, g in held:
-                p.grad = g
+            release(held)
     return order
+
+
+def accumulate(held):
+    """The end of a pass: each leaf ``backward_order`` held adds the gradient this pass gave it
+    to the grad it held before (PyTorch's accumulation into leaves, once per leaf)."""
+    for p, g in held:
+        p.grad = g + p.grad
+
+
+def release(held):
+    """Give each held leaf back the grad it held before: a pass that did not finish adds nothing."""
+    for p, g in held:
+        p.grad = g
 
 
 def edges(root):

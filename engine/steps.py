@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .codegen import AMOUNTS
 from .ops import OPS
-from .graph import backward_order, local_derivatives, topological_order
+from .graph import accumulate, backward_order, local_derivatives, topological_order
 from .value import Value
 
 
@@ -113,8 +113,7 @@ def _steps(root, gradient, order, apply, held):
             contributions.append(Contribution(position, p, d, amount, before, after, first))
         yield BackwardStep(number, node, g, tuple(contributions))
     if apply:  # the pass is over: each leaf adds its gradient to what it held, as backward() does
-        for p, g in held:
-            p.grad = g + p.grad
+        accumulate(held)
 
 
 def final_grads(root, gradient=1.0, steps=None):

@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from . import codegen
-from .graph import NonFiniteError, backward_order, first_nonfinite
+from .graph import NonFiniteError, accumulate, backward_order, first_nonfinite, release
 from .ops import CONST, OPS
 
 _POWC = OPS["powc"]
@@ -188,11 +188,9 @@ class Value:
                     for v in reversed(order):
                         backprop[v._operation](v)
                 except BaseException:  # an interrupted pass adds nothing to the leaves
-                    for p, g in held:
-                        p.grad = g
+                    release(held)
                     raise
-                for p, g in held:  # add this pass's gradient, once per leaf
-                    p.grad = g + p.grad
+                accumulate(held)
         if check_finite:
             report = first_nonfinite(self)
             if report is not None:
