@@ -63,8 +63,10 @@ def draw(init, rng, nout, nin):
     if init == "zeros":
         return np.zeros((nout, nin)), np.zeros(nout)
     if rng is random:  # one number at a time, in micrograd's order
+        bound = 1.0 / np.sqrt(nin) if init == "pytorch" else 1  # uniform(-1, 1) as micrograd calls it
+
         def one():
-            return 0.5 * random.gauss(0.0, 1.0) if init == "normal" else random.uniform(-1, 1)
+            return 0.5 * random.gauss(0.0, 1.0) if init == "normal" else random.uniform(-bound, bound)
         W = np.array([[one() for _ in range(nin)] for _ in range(nout)], dtype=float).reshape(nout, nin)
         b = np.zeros(nout) if init == "micrograd" else np.array([one() for _ in range(nout)], dtype=float)
         return W, b

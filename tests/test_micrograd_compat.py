@@ -256,3 +256,19 @@ def test_users_can_attach_attributes_to_values():
     assert v._vis_color == "lightgreen" and v.m == pytest.approx(0.2)
     w = v * 2
     assert not hasattr(w, "_vis_color") and (w * v).data == 2.0
+
+
+@pytest.mark.parametrize("init, low, high", [("pytorch", -0.5, 0.5), ("uniform", -1.0, 1.0),
+                                              ("micrograd", -1.0, 1.0)])
+def test_every_init_keeps_its_distribution_when_drawn_from_pythons_random(init, low, high):
+    random.seed(7)
+    layer = Layer(4, 200, init=init)  # no rng: Python's random, as micrograd
+    W, b = layer.W_array(), layer.b_array()
+    assert W.min() >= low and W.max() <= high and W.max() - W.min() > 0.9 * (high - low)
+    if init == "micrograd":
+        assert not b.any()
+    else:
+        assert b.min() >= low and b.max() <= high and b.std() > 0
+    random.seed(7)
+    normal = Layer(4, 200, init="normal").W_array()
+    assert abs(normal.std() - 0.5) < 0.05  # 0.5 N(0, 1), the paper's draw
