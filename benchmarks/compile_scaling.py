@@ -21,11 +21,11 @@ from .common import machine, table
 
 _COMPILE = """
 import json, resource, sys, time
-import engine, engine.writer
+import engine, engine.compiler.python
 from engine import Value, affine
 kind, n, layout = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 if layout == "straight-line":
-    engine.writer.CHUNK = float("inf")
+    engine.compiler.python.CHUNK = float("inf")
 if kind == "chain":
     x = Value(0.5); v = x
     for _ in range(n):
@@ -47,7 +47,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 _PAGE = """
 import json, os, sys, tempfile, time
 from engine import Value, backward_frames, write_stepper_html
-from engine.stepper import _svg_for_page
+from engine.display.stepper import _svg_for_page
 n = int(sys.argv[1])
 v = Value(0.5, label="x")
 for _ in range(n):

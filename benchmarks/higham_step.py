@@ -102,7 +102,7 @@ class EngineNumbaStep(EngineCompiled):
     jit_report = []  # (seconds, from numba's cache) of the first construction
 
     def __init__(self, flat):
-        from engine.native import require_numba
+        from engine.compiler.numba import require_numba
         try:
             require_numba()
         except ImportError as e:

@@ -11,7 +11,7 @@ import pytest
 
 from engine import (GraphTooLarge, Value, affine, backward_frames, topological_order, write_frames,
                     write_stepper_html)
-from engine.stepper import _svg_for_page, frame_changes, frame_svg, stepper_page
+from engine.display.stepper import _svg_for_page, frame_changes, frame_svg, stepper_page
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .draw import DEFAULT_MAX_NODES, HIDDEN_TEXT, FrameView, GraphvizNotInstalled, _explain_missing_dot, check_size, draw_graph  # noqa: F401
-from .graph import topological_order
+from ..core.graph import topological_order
 from .steps import backward_steps, display_names, format_number, op_text, printable, step_rows
 
 DEFAULT_MAX_FRAMES = 300  # one frame per non-leaf node, plus the start: a page of ~10 MB at most

@@ -1,8 +1,9 @@
-"""Lay the planned statements of a compiled graph out as Python functions, in time linear in the graph.
+"""The Python backend: the planned statements laid out as Python functions, in time linear in the graph.
 
-``engine/compiler.py`` plans a graph as statements ``(target, expression)``: the forward pass, and the
-backward passes of ``gradient`` and of the fused SGD step. This module writes the four functions
-``forward``, ``gradient``, ``sgd_step`` and ``sgd_run`` around them, in one of two layouts:
+The plan (``engine/compiler/plan.py``) gives the statements ``(target, expression)`` of the forward
+pass and of the backward passes of ``gradient`` and of the fused SGD step. This module writes the
+four functions ``forward``, ``gradient``, ``sgd_step`` and ``sgd_run`` around them, in one of two
+layouts:
 
 * **straight-line** (a graph of at most ``CHUNK`` variable references): every value is a local
   variable of one function, the fastest code Python runs;
@@ -13,13 +14,21 @@ backward passes of ``gradient`` and of the fused SGD step. This module writes th
   and every copy of the forward pass would be compiled again; here each chunk is a small function,
   compiled once however many of the four functions call it, so compiling grows linearly.
 
-Both layouts perform the same floating-point operations in the same order: the same bits.
+Both layouts perform the same floating-point operations in the same order: the same bits. The
+scalar functions are written in the "scalar" dialect (short functions written out in place); the
+NumPy functions (``forward_array``, ``gradient_array``) are the same layout in the "call" dialect
+run with the NumPy runtime; ``sgd_run`` first runs a "plain" copy (IEEE products) and repeats the
+call exactly if a NaN shows the zero-derivative rule was needed.
 
-Inputs and parameters are converted to float64 on entry by ``_reals``, with the rules of ``Value()``
-(``engine.value.as_float``): a float32, an int, a NumPy scalar give the number the eager engine would
-hold, so results are the eager engine's bit for bit whatever the type of the numbers passed in.
+Inputs and parameters reach the generated code already checked by ``engine/compiler/arguments.py``
+(the one rule for every backend); generated code converts, on entry, only numbers that are not
+floats yet, with the rules of ``Value()``.
 """
 
+import builtins
+import math
+
+import numpy as np
 import re
 
 # a generated variable: x3 (input), p3 (parameter), v3 (node), g... (its gradient)
@@ -39,7 +48,7 @@ def _unpack(names, seq):
 def _convert(names, seq, what):
     """Unpack ``seq`` into ``names`` and convert them to floats unless they are floats already."""
     if not names:
-        return [f"() = {seq}"]  # nothing to take, but the length is still checked
+        return []
     test = " or ".join(f"{n}.__class__ is not float" for n in names)
     return _unpack(names, seq) + [f"if {test}:", f"    {', '.join(names)}{',' if len(names) == 1 else ''} = "
                                                     f"_reals({seq}, {what!r})"]
@@ -98,7 +107,7 @@ def _straight_line(g):
         # the output is read before the update: it may be a parameter itself
         ["def sgd_run(rows, order, p, eta):", *_indent(_convert(ps, "p", "parameters") + eta),
          "    last = NAN", "    for k in order:",
-         *_indent(_convert(xs, "rows[k]", "inputs") + fwd + sgd_bwd + [f"last = {g.out}"]
+         *_indent(_unpack(xs, "rows[k]") + fwd + sgd_bwd + [f"last = {g.out}"]
                   + [f"{p} = {p} - eta * {q}" for p, q in zip(ps, g.sgd_pgrads)], 2)]
         + ([f"    p[:] = {_tup(ps)}"] if ps else []) + ["    return last"],
     ]
@@ -183,8 +192,105 @@ def _chunked(g):
                    f"    last = {out}", f"    p[:] = {update}", "    return last"]) + "\n",
         "\n".join(["def sgd_run(rows, order, p, eta):", *_indent(start[:1] + start[2:] + eta),
                    "    last = NAN", "    for k in order:",
-                   f"        s[0:{n_in}] = _reals(rows[k], 'inputs', {n_in})",
+                   f"        s[0:{n_in}] = rows[k]",
                    *_indent(calls["f"] + calls["s"] + [f"last = {out}", f"s[{P0}:{P0 + n_par}] = {update}"], 2),
                    f"    p[:] = s[{P0}:{P0 + n_par}]", "    return last"]) + "\n",
     ]
     return blocks
+
+
+# ------------------------------------------------------------------------- the backend
+
+def _run(blocks, filename, namespace, batch=200_000):
+    """Compile and execute ``blocks`` a batch of about ``batch`` characters at a time: Python's
+    compiler then never holds the syntax tree of a huge module at once (time and memory linear)."""
+    pending, size = [], 0
+    for block in blocks + [None]:
+        if block is None or (pending and size + len(block) > batch):
+            exec(builtins.compile("\n".join(pending), filename, "exec"), namespace)  # noqa: S102
+            pending, size = [], 0
+        if block is not None:
+            pending.append(block)
+            size += len(block)
+
+
+def program(plan, dialect):
+    """The ``Program`` of ``plan`` in ``dialect``."""
+    bwd, grad_of = plan.backward("gradient", dialect)
+    sgd_bwd, sgd_grad_of = plan.backward("sgd", dialect)
+    return Program(len(plan.inputs), len(plan.params), plan.forward(dialect), bwd, sgd_bwd, plan.out,
+                   [grad_of(v) for v in plan.params], [grad_of(v) for v in plan.inputs],
+                   [sgd_grad_of(v) for v in plan.params], plan.input_grads)
+
+
+HEADER = "# generated by engine.compile from the operation table (engine/rules/table.py)\n"
+
+
+class PythonCode:
+    """The functions of a plan as Python code: ``forward``, ``gradient``, ``sgd_step``, ``sgd_run``
+    (scalar), ``sgd_run_plain`` and the NumPy ``forward``/``gradient`` (written on first use)."""
+
+    name = "python"
+
+    def __init__(self, plan, reals, real):
+        from ..runtimes import python as scalar
+        self.plan = plan
+        self._extra = dict(plan.functions(), INF=math.inf, NAN=math.nan, _reals=reals, _real=real)
+        blocks = [HEADER] + write(program(plan, "scalar"))
+        self.source = "\n".join(blocks)
+        ns = dict(scalar.NAMESPACE, **self._extra)
+        _run(blocks, "<engine.compile>", ns)
+        self.forward, self.gradient = ns["forward"], ns["gradient"]
+        self.sgd_step, self.sgd_run = ns["sgd_step"], ns["sgd_run"]
+        self._plain = None
+        self._array = None
+
+    def sgd_run_plain(self):
+        """sgd_run with IEEE products (the "plain" dialect), compiled on first use: the same bits
+        unless a zero local derivative meets an infinite gradient, which leaves a NaN parameter;
+        the caller then runs the call again from its start with the exact chain rule. The plain
+        products save about a sixth of a step."""
+        if self._plain is None:
+            from ..runtimes import python as scalar
+            ns = dict(scalar.NAMESPACE, **self._extra)
+            _run([HEADER] + write(program(self.plan, "plain")), "<engine.compile: IEEE products>", ns)
+            self._plain = ns["sgd_run"]
+        return self._plain
+
+    def array_functions(self, reals):
+        """{"forward", "gradient"} on NumPy columns (the "call" dialect, the NumPy runtime)."""
+        if self._array is None:
+            from ..runtimes import numpy as arrays
+            self.array_source = "\n".join([HEADER] + write(program(self.plan, "call")))
+            ns = dict(arrays.NAMESPACE, **self._extra)
+            ns.update((name, arrays.elementwise(fn, name)) for name, fn in self.plan.functions().items())
+            ns["_reals"] = reals
+            _run([self.array_source], "<engine.compile: NumPy>", ns)
+            self._array = ns
+        return self._array
+
+    def run(self, table, idx, p, eta):
+        """``sgd_run`` on checked arguments: IEEE products first, then, if a NaN appeared (perhaps
+        0 × inf, which the exact chain rule makes 0), the exact code from the same start."""
+        rows, order = table.tolist(), idx.tolist()
+        start = list(p)
+        value = self.sgd_run_plain()(rows, order, p, eta)
+        if any(x != x for x in p):
+            p[:] = start
+            value = self.sgd_run(rows, order, p, eta)
+        return value
+
+    def forward_array(self, X, p, reals):
+        cols = tuple(X.T)
+        value = self.array_functions(reals)["forward"](cols, p)
+        return np.broadcast_to(np.asarray(value, dtype=float), (len(X),)).copy()
+
+    def gradient_array(self, X, p, reals):
+        cols = tuple(X.T)
+        n = len(X)
+        result = self.array_functions(reals)["gradient"](cols, p)
+        shaped = [np.broadcast_to(np.asarray(result[0], dtype=float), (n,)).copy()]
+        for grads in result[1:]:
+            shaped.append(np.column_stack([np.broadcast_to(np.asarray(g, dtype=float), (n,))
+                                           for g in grads]) if grads else np.zeros((n, 0)))
+        return tuple(shaped)

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import graphviz
 
-from .graph import topological_order
+from ..core.graph import topological_order
 from .steps import NODE_KINDS, as_param_set, display_names, format_number, node_kind, printable
-from .value import Value
+from ..core.value import Value
 
 DEFAULT_MAX_NODES = 2000  # Values; a bigger graph is unreadable and slow for dot to lay out
 
@@ -191,7 +191,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
     """The graph under ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
 
     params:     the Values to draw as parameters (a set, any iterable or a Module); by default the
-                leaves labelled "W[..." or "b[..." (nn's weights and biases) are parameters.
+                leaves marked ``is_parameter`` (nn's weights and biases) are parameters.
     op_nodes:   True: each operation is its own small node (micrograd's style); False: its symbol is
                 folded into the value node it produces.
     rankdir:    "LR" (left to right) or "TB" (top to bottom); also "RL", "BT".
