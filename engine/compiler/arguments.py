@@ -106,10 +106,13 @@ def order_of(order, m):
                             f"{order.dtype} and shape {order.shape}")
         idx = np.ascontiguousarray(order, dtype=np.int64)
     elif isinstance(order, (list, tuple, range)):
-        for i, k in enumerate(order):
-            if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-                raise TypeError(f"order must hold integer row indices: order[{i}] is {_describe(k)}")
-        idx = np.array(order, dtype=np.int64) if len(order) else np.zeros(0, dtype=np.int64)
+        idx = np.array(order) if len(order) else np.zeros(0, dtype=np.int64)
+        if idx.dtype.kind not in "iu" or idx.ndim != 1:  # booleans, floats, text: say which one
+            for i, k in enumerate(order):
+                if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+                    raise TypeError(f"order must hold integer row indices: order[{i}] is {_describe(k)}")
+            raise TypeError("order must be a flat sequence of integer row indices")
+        idx = idx.astype(np.int64, copy=False)
     else:
         raise TypeError(f"order must be a list, a range or a 1-d array of row indices, got {_describe(order)}")
     if idx.size and (idx.min() < -m or idx.max() >= m):

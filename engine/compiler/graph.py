@@ -57,6 +57,11 @@ class CompiledGraph:
         self.backend = backend
         self._code = BACKENDS[backend](self.plan, _reals, as_float)
         self._n_in, self._n_par = len(self.inputs), len(self.params)
+        # The fused step is called once per sample in a loop: where the backend's own function
+        # checks its arguments by the one rule (arguments.py), it is called directly (no frame here).
+        direct = getattr(self._code, "direct_sgd_step", None)
+        if direct is not None:
+            self.sgd_step = direct
 
     @property
     def source(self):

@@ -181,6 +181,8 @@ class NumbaCode:
         self.source = write_module(plan)
         self.module = cache.load(self.source, _execute(functions), in_memory=bool(functions))
         self._kernels = {}
+        self._checked_p = None  # the last parameter array found writeable, contiguous float64
+        self._x_shape = (len(plan.inputs),)
         self.jit_seconds = 0.0
         self.jit_from_cache = {}
 
@@ -245,6 +247,27 @@ class NumbaCode:
         if self.plan.input_grads:
             return value, tuple(gp.tolist()), tuple(gx.tolist())
         return value, tuple(gp.tolist())
+
+    def direct_sgd_step(self, x, p, eta):
+        """The fused step called directly (``CompiledGraph.sgd_step``), with the one rule of
+        arguments.py: a fast path for a float64 parameter array checked before and a list or
+        tuple of floats; anything else goes through the checks."""
+        if p is self._checked_p and eta.__class__ is float and (x.__class__ is tuple or x.__class__ is list):
+            xa = np.array(x)
+            if xa.dtype.char == "d" and xa.shape == self._x_shape:
+                try:
+                    return (self._kernels.get("sgd_step") or self._kernel("sgd_step"))(xa, p, eta)
+                except self._refused as e:
+                    _raise_eager_error(e.args)
+        from . import arguments
+        arguments.check_in_place(p, len(self.plan.params))
+        xs = arguments.numbers_of(x, len(self.plan.inputs), "inputs")
+        eta = arguments.eta_of(eta)
+        if p.__class__ is np.ndarray:
+            self._checked_p = p
+        else:
+            arguments.numbers_of(p, len(self.plan.params), "parameters")
+        return self.sgd_step(xs, p, eta)
 
     def sgd_step(self, x, p, eta):
         if p.__class__ is np.ndarray:  # updated in place by the kernel

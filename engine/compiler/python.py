@@ -68,11 +68,13 @@ class Program:
     no path leads)."""
 
     def __init__(self, n_in, n_par, forward, backward, sgd_backward, out, pgrads, xgrads,
-                 sgd_pgrads, input_grads):
+                 sgd_pgrads, input_grads, fast_forward=None, fast_sgd_backward=None):
         self.n_in, self.n_par = n_in, n_par
         self.forward, self.backward, self.sgd_backward = forward, backward, sgd_backward
         self.out, self.pgrads, self.xgrads, self.sgd_pgrads = out, pgrads, xgrads, sgd_pgrads
         self.input_grads = input_grads
+        # the fused step's fast copy: IEEE products ("plain"), rerun exactly where a NaN appears
+        self.fast_forward, self.fast_sgd_backward = fast_forward, fast_sgd_backward
 
     def size(self):
         return sum(1 + len(_VAR.findall(e)) for _, e in self.forward + self.backward) + self.n_in + self.n_par
@@ -87,6 +89,16 @@ def write(program):
 
 # ------------------------------------------------------------------------- straight-line layout
 
+def _checked_unpack(names, seq, what, n):
+    """Unpack the sequence ``seq`` (a list or a tuple: anything else, or a wrong length, goes through
+    ``_seq``, the one rule of engine/compiler/arguments.py, which converts or says what is wrong)."""
+    return [f"if {seq}.__class__ is not list and {seq}.__class__ is not tuple:",
+            f"    {seq} = _seq({seq}, {n}, {what!r})",
+            "try:", *_indent(_unpack(names, seq) or ["pass"]),
+            "except ValueError:",
+            f"    {seq} = _seq({seq}, {n}, {what!r})"]
+
+
 def _straight_line(g):
     xs = [f"x{i}" for i in range(g.n_in)]
     ps = [f"p{i}" for i in range(g.n_par)]
@@ -94,16 +106,39 @@ def _straight_line(g):
     bwd = [f"{t} = {e}" for t, e in g.backward]
     sgd_bwd = [f"{t} = {e}" for t, e in g.sgd_backward]
     head = _convert(xs, "x", "inputs") + _convert(ps, "p", "parameters")
+    checked_x = _checked_unpack(xs, "x", "inputs", g.n_in)
+    checked_head = checked_x + [f"if p.__class__ is not list:", f"    _in_place(p, {g.n_par})"] \
+        + _checked_unpack(ps, "p", "parameters", g.n_par)
     eta = ["if eta.__class__ is not float:", "    eta = _real(eta, 'eta')"]
     returns = f"return {g.out}, {_tup(g.pgrads)}" + (f", {_tup(g.xgrads)}" if g.input_grads else "")
+    update = [f"p[:] = {_tup([f'{p} - eta * {q}' for p, q in zip(ps, g.sgd_pgrads)])}"] if ps else []
+    exact_step = ["def sgd_step_exact(x, p, eta):", *_indent(head + eta + fwd + sgd_bwd + update),
+                  f"    return {g.out}"]
+    if g.fast_forward is not None and ps:
+        # the fast fused step: the containers checked (the numbers are converted by the exact step
+        # when one is not a float), IEEE products, and one C-level sum over the updated parameters:
+        # a NaN there (perhaps 0 × inf, which the exact chain rule makes 0), or a number that is not
+        # a float (a NumPy scalar, a complex number), sends the call to the exact step, from the
+        # parameters as they were
+        fast_fwd = [f"{t} = {e}" for t, e in g.fast_forward]
+        fast_bwd = [f"{t} = {e}" for t, e in g.fast_sgd_backward]
+        tests = " or ".join(f"{x}.__class__ is not float" for x in xs) or "False"
+        step = ["def sgd_step(x, p, eta):",
+                *_indent(checked_head + [f"if {tests} or eta.__class__ is not float:",
+                                         "    return sgd_step_exact(x, p, eta)"] + fast_fwd + fast_bwd
+                         + [f"new = {_tup([f'{p} - eta * {q}' for p, q in zip(ps, g.sgd_pgrads)])}",
+                            "s = _sum(new)", "if s != s or s.__class__ is not float:",
+                            "    return sgd_step_exact(x, p, eta)", "p[:] = new"]),
+                f"    return {g.out}"]
+    else:
+        step = ["def sgd_step(x, p, eta):", *_indent(checked_head[:len(checked_x) + 2]),
+                "    return sgd_step_exact(x, p, eta)"]
     blocks = [
         ["def forward(x, p):", *_indent(head), "    # forward pass", *_indent(fwd), f"    return {g.out}"],
         ["def gradient(x, p):", *_indent(head), "    # forward pass", *_indent(fwd),
          "    # backward pass: reverse topological order, as Value.backward", *_indent(bwd),
          f"    {returns}"],
-        ["def sgd_step(x, p, eta):", *_indent(head + eta + fwd + sgd_bwd)
-         + ([f"    p[:] = {_tup([f'{p} - eta * {q}' for p, q in zip(ps, g.sgd_pgrads)])}"] if ps else [])
-         + [f"    return {g.out}"]],
+        exact_step, step,
         # the output is read before the update: it may be a parameter itself
         ["def sgd_run(rows, order, p, eta):", *_indent(_convert(ps, "p", "parameters") + eta),
          "    last = NAN", "    for k in order:",
@@ -177,8 +212,10 @@ def _chunked(g):
             lines += [f"    s[{slot[v]}] = {v}" for v in sorted(assigned) if v in slot]
             blocks.append("\n".join(lines) + "\n")
     out = f"s[{slot[g.out]}]" if g.out in slot else g.out
-    start = [f"s = [0.0] * {size}", f"s[0:{n_in}] = _reals(x, 'inputs', {n_in})",
-             f"s[{P0}:{P0 + n_par}] = _reals(p, 'parameters', {n_par})"]
+    # the one rule of arguments.py for the containers and the numbers alike (big graphs: its cost is
+    # nothing beside the graph's)
+    start = [f"s = [0.0] * {size}", f"s[0:{n_in}] = _seq(x, {n_in}, 'inputs')",
+             f"s[{P0}:{P0 + n_par}] = _seq(p, {n_par}, 'parameters')"]
     eta = ["if eta.__class__ is not float:", "    eta = _real(eta, 'eta')"]
     grads = f"tuple(s[{GP0}:{GP0 + n_par}])"
     if g.input_grads:
@@ -188,7 +225,9 @@ def _chunked(g):
         "\n".join(["def forward(x, p):", *_indent(start + calls["f"]), f"    return {out}"]) + "\n",
         "\n".join(["def gradient(x, p):", *_indent(start + calls["f"] + calls["b"]),
                    f"    return {out}, {grads}"]) + "\n",
-        "\n".join(["def sgd_step(x, p, eta):", *_indent(start + eta + calls["f"] + calls["s"]),
+        "\n".join(["def sgd_step(x, p, eta):", *_indent([f"if p.__class__ is not list:",
+                                                          f"    _in_place(p, {n_par})"] + start + eta
+                                                         + calls["f"] + calls["s"]),
                    f"    last = {out}", f"    p[:] = {update}", "    return last"]) + "\n",
         "\n".join(["def sgd_run(rows, order, p, eta):", *_indent(start[:1] + start[2:] + eta),
                    "    last = NAN", "    for k in order:",
@@ -214,13 +253,15 @@ def _run(blocks, filename, namespace, batch=200_000):
             size += len(block)
 
 
-def program(plan, dialect):
-    """The ``Program`` of ``plan`` in ``dialect``."""
+def program(plan, dialect, fast=None):
+    """The ``Program`` of ``plan`` in ``dialect``; ``fast``, a dialect for the fused step's fast copy."""
     bwd, grad_of = plan.backward("gradient", dialect)
     sgd_bwd, sgd_grad_of = plan.backward("sgd", dialect)
+    fast_fwd = plan.forward(fast) if fast else None
+    fast_bwd = plan.backward("sgd", fast)[0] if fast else None
     return Program(len(plan.inputs), len(plan.params), plan.forward(dialect), bwd, sgd_bwd, plan.out,
                    [grad_of(v) for v in plan.params], [grad_of(v) for v in plan.inputs],
-                   [sgd_grad_of(v) for v in plan.params], plan.input_grads)
+                   [sgd_grad_of(v) for v in plan.params], plan.input_grads, fast_fwd, fast_bwd)
 
 
 HEADER = "# generated by engine.compile from the operation table (engine/rules/table.py)\n"
@@ -234,14 +275,17 @@ class PythonCode:
 
     def __init__(self, plan, reals, real):
         from ..runtimes import python as scalar
+        from .arguments import check_in_place, numbers_of
         self.plan = plan
-        self._extra = dict(plan.functions(), INF=math.inf, NAN=math.nan, _reals=reals, _real=real)
-        blocks = [HEADER] + write(program(plan, "scalar"))
+        self._extra = dict(plan.functions(), INF=math.inf, NAN=math.nan, _reals=reals, _real=real,
+                           _seq=numbers_of, _in_place=check_in_place, _sum=sum)
+        blocks = [HEADER] + write(program(plan, "scalar", fast="plain"))
         self.source = "\n".join(blocks)
         ns = dict(scalar.NAMESPACE, **self._extra)
         _run(blocks, "<engine.compile>", ns)
         self.forward, self.gradient = ns["forward"], ns["gradient"]
-        self.sgd_step, self.sgd_run = ns["sgd_step"], ns["sgd_run"]
+        self.sgd_step, self.sgd_run = ns["sgd_step_exact"] if "sgd_step_exact" in ns else ns["sgd_step"], ns["sgd_run"]
+        self.direct_sgd_step = ns["sgd_step"]  # checks its own arguments (the one rule)
         self._plain = None
         self._array = None
 
@@ -265,6 +309,7 @@ class PythonCode:
             ns = dict(arrays.NAMESPACE, **self._extra)
             ns.update((name, arrays.elementwise(fn, name)) for name, fn in self.plan.functions().items())
             ns["_reals"] = reals
+            ns["_seq"] = lambda seq, n, what: reals(seq, what, n)  # columns: float64 arrays already
             _run([self.array_source], "<engine.compile: NumPy>", ns)
             self._array = ns
         return self._array

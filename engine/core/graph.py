@@ -57,59 +57,53 @@ def interior_order(root, leaves):
     each distinct leaf (parameter, input, constant) is appended to the list ``leaves``.
 
     The same walk as ``topological_order`` but leaves are never pushed, which halves the work on a
-    network. The walk's marks live in a dict of its own, never in the nodes: two walks at once,
-    in one thread or several, cannot see each other."""
+    network. The walk's marks live in sets of its own, never in the nodes: two walks at once, in
+    one thread or several, cannot see each other. A node is pushed twice: the first pop expands its
+    inputs (``opened``), the second emits it (``done``)."""
     if root._a is None:
         leaves.append(root)
         return []
-    state = {}  # node -> _OPEN (its inputs pushed) or _DONE (emitted); leaves -> _LEAF
-    get = state.get
+    opened, done, held = set(), set(), set()
+    open_, finish, hold_mark, hold = opened.add, done.add, held.add, leaves.append
     order = []
     emit = order.append
-    hold = leaves.append
     stack = [root]
     push = stack.append
     pop = stack.pop
-    OPEN, DONE, LEAF = _OPEN, _DONE, _LEAF
     while stack:
         v = pop()
-        s = get(v)
-        if s is OPEN:  # second visit: all of its inputs are emitted
-            state[v] = DONE
-            emit(v)
+        if v in opened:  # second visit: all of its inputs are emitted
+            if v not in done:
+                finish(v)
+                emit(v)
             continue
-        if s is DONE:
-            continue
-        state[v] = OPEN
+        open_(v)
         push(v)
         a = v._a
         if a.__class__ is tuple:  # variadic node: all inputs in _a
             for p in reversed(a):  # reversed so that the first input's side comes first
                 if p._a is None:
-                    if get(p) is None:
-                        state[p] = LEAF
+                    if p not in held:
+                        hold_mark(p)
                         hold(p)
-                elif get(p) is not DONE:
+                elif p not in done:
                     push(p)
             continue
         b = v._b  # pushed before a so that a's side of the graph is emitted first
         if b is not None:
             if b._a is None:
-                if get(b) is None:
-                    state[b] = LEAF
+                if b not in held:
+                    hold_mark(b)
                     hold(b)
-            elif get(b) is not DONE:
+            elif b not in done:
                 push(b)
         if a._a is None:
-            if get(a) is None:
-                state[a] = LEAF
+            if a not in held:
+                hold_mark(a)
                 hold(a)
-        elif get(a) is not DONE:
+        elif a not in done:
             push(a)
     return order
-
-
-_OPEN, _DONE, _LEAF = object(), object(), object()
 
 
 def edges(root):
