@@ -2,7 +2,6 @@
 cycle anywhere in engine/, the public names of ``engine`` kept, and every function the rules call
 defined by every runtime."""
 
-import ast
 import importlib.util
 import os
 from pathlib import Path
@@ -14,49 +13,13 @@ from engine.rules.parse import rule
 from engine.rules.table import BUILTIN
 
 ROOT = Path(engine.__file__).parent
-# bottom to top: a module may import from its own layer and the layers before it, never after
-LAYERS = ["version", "runtimes", "rules", "core", "compiler", "higher", "display"]
-
-
-def _modules():
-    for path in sorted(ROOT.rglob("*.py")):
-        rel = path.relative_to(ROOT).with_suffix("")
-        parts = list(rel.parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        yield ".".join(["engine"] + parts), path
-
-
-def _imports(name, path):
-    """The engine modules that ``name`` imports, at the top or inside functions alike."""
-    tree = ast.parse(path.read_text())
-    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == "engine"}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            if target.split(".")[0] != "engine":
-                continue
-            for a in node.names:  # "from .rules import parse" imports the module engine.rules.parse
-                sub = f"{target}.{a.name}"
-                found.add(sub if sub in MODULES else target)
-    return {m for m in found if m in MODULES and m != name}
-
-
-MODULES = dict(_modules())
-GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
-
-
-def _layer(name):
-    parts = name.split(".")
-    return LAYERS.index(parts[1]) if len(parts) > 1 else len(LAYERS)  # engine/__init__ is on top
+_spec = importlib.util.spec_from_file_location("layers", ROOT.parent / "docs" / "layers.py")
+layers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(layers)  # the walker that also draws the docs' picture of the layers
+LAYERS = layers.LAYERS
+MODULES = layers.modules(ROOT)
+GRAPH = layers.import_graph(ROOT)
+_layer = layers.layer
 
 
 def test_every_module_belongs_to_a_layer():
