@@ -21,10 +21,11 @@ def _function(name, method_name=None):
     return apply
 
 
-exp, log, tanh, sigmoid, relu, softplus, sin, cos, sqrt = (
-    _function(n) for n in ("exp", "log", "tanh", "sigmoid", "relu", "softplus", "sin", "cos", "sqrt"))
-abs = _function("abs")  # noqa: A001 (engine.abs, as torch.abs; Python's abs(v) works on Values too)
-assert set(UNARY) == {"neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "sin", "cos", "sqrt", "abs"}
+# every unary row of the table but neg (that is -x) as a function of its name
+FUNCTIONS = {name: _function(name) for name in UNARY if name != "neg"}
+exp, log, tanh, sigmoid, relu, softplus = (FUNCTIONS[n] for n in ("exp", "log", "tanh", "sigmoid", "relu", "softplus"))
+sin, cos, sqrt = FUNCTIONS["sin"], FUNCTIONS["cos"], FUNCTIONS["sqrt"]
+abs = FUNCTIONS["abs"]  # noqa: A001 (engine.abs, as torch.abs; Python's abs(v) works on Values too)
 
 
 def max(a, b, *more):  # noqa: A001 (engine.max, as torch.max; Python's max is untouched elsewhere)

@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from ..rules import source
-from ..rules.table import BUILTIN, CONST, closure_op
+from ..rules.table import BUILTIN, CONST, UNARY, closure_op
 from .backward import BackwardPass
 from .eager import BACKPROP
 from .graph import NonFiniteError, first_nonfinite
@@ -263,18 +263,16 @@ def lift(x, symbol, partner):
 
 
 def _install_methods():
+    # Python's operators, then every unary row of the table as a method of its name (a new unary
+    # row of the table is a method with no other code), and max.
     methods = [
         ("add", "__add__", False), ("add", "__radd__", True),
         ("sub", "__sub__", False), ("sub", "__rsub__", True),
         ("mul", "__mul__", False), ("mul", "__rmul__", True),
         ("div", "__truediv__", False), ("div", "__rtruediv__", True),
         ("pow", "_pow_value", False), ("powc", "_pow_number", False), ("pow", "__rpow__", True),
-        ("neg", "__neg__", False), ("abs", "__abs__", False),
-        ("exp", "exp", False), ("log", "log", False), ("tanh", "tanh", False),
-        ("sigmoid", "sigmoid", False), ("relu", "relu", False), ("softplus", "softplus", False),
-        ("max", "max", False), ("sin", "sin", False), ("cos", "cos", False), ("sqrt", "sqrt", False),
-        ("abs", "abs", False),
-    ]
+        ("neg", "__neg__", False), ("abs", "__abs__", False), ("max", "max", False),
+    ] + [(name, name, False) for name in UNARY if name != "neg"]
     for opname, method, swap in methods:
         op = BUILTIN[opname]
         ns = source.namespace(op, Value=Value, OP=op, lift=lift)
