@@ -26,8 +26,8 @@ import warnings
 from collections import OrderedDict
 
 MAX_LOADED = 64
-_loaded = OrderedDict()  # digest -> module (a namespace with the generated functions)
-_warned = set()
+_loaded: OrderedDict = OrderedDict()  # digest -> module (a namespace with the generated functions)
+_warned: set[str] = set()
 
 
 class UnsafeCacheDir(OSError):

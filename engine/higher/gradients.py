@@ -25,7 +25,7 @@ from ..rules.source import build
 from ..rules.table import CONST
 from . import values
 
-_CHAIN = {}  # (op, number of inputs) -> function (g, out, x0, x1, ...) -> ((sign, term) or None, ...)
+_CHAIN: dict = {}  # (op, number of inputs) -> function (g, out, x0, x1, ...) -> ((sign, term) or None, ...)
 
 
 def _chain_function(op, n):

@@ -33,14 +33,15 @@ def _apply(op_name):
     op = BUILTIN[op_name]
     forward = getattr(scalar, op_name)
 
-    if op.arity == 1:
-        def apply(a):
-            a = _v(a)
-            return Value(forward(a.data), None, op, a)
-    else:
-        def apply(a, b):
-            a, b = _v(a), _v(b)
-            return Value(forward(a.data, b.data), None, op, a, b)
+    def unary(a):
+        a = _v(a)
+        return Value(forward(a.data), None, op, a)
+
+    def binary(a, b):
+        a, b = _v(a), _v(b)
+        return Value(forward(a.data, b.data), None, op, a, b)
+
+    apply = unary if op.arity == 1 else binary
     apply.__name__ = op_name
     return apply
 

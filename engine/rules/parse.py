@@ -358,7 +358,7 @@ def parse_rule(op):
     return Rule(op, forward, summand, partials, uses_out, frozenset(calls))
 
 
-_RULES = {}
+_RULES: dict = {}
 
 
 def rule(op):

@@ -158,7 +158,7 @@ UNARY = tuple(op.name for op in _TABLE if op.arity == 1 and op.name not in GRADI
 # Not an operation but a marker: the leaf that a plain number becomes in ``2 * v`` or ``1 - v``.
 CONST = Op("const", "const", (), "", (), kind="constant")
 
-_CLOSURES = {}
+_CLOSURES: dict = {}
 
 
 def closure_op(text):

@@ -193,22 +193,24 @@ def domain_message(name, args):
 
 def _wrap_math(name):
     fn = getattr(math, name)
-    if MATH[name] == 1:
-        def wrapped(a):
-            try:
-                return fn(a)
-            except ValueError:
-                raise DomainError(domain_message(name, (a,))) from None
-            except OverflowError:
-                return overflow_value(name, (a,))
-    else:
-        def wrapped(a, b):
-            try:
-                return fn(a, b)
-            except ValueError:
-                raise DomainError(domain_message(name, (a, b))) from None
-            except OverflowError:
-                return overflow_value(name, (a, b))
+
+    def unary(a):
+        try:
+            return fn(a)
+        except ValueError:
+            raise DomainError(domain_message(name, (a,))) from None
+        except OverflowError:
+            return overflow_value(name, (a,))
+
+    def binary(a, b):
+        try:
+            return fn(a, b)
+        except ValueError:
+            raise DomainError(domain_message(name, (a, b))) from None
+        except OverflowError:
+            return overflow_value(name, (a, b))
+
+    wrapped = unary if MATH[name] == 1 else binary
     wrapped.__name__ = wrapped.__qualname__ = name
     wrapped.__doc__ = f"math.{name}, with DomainError outside its domain and IEEE's infinity on overflow."
     return wrapped
