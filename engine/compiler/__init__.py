@@ -7,12 +7,21 @@
 * ``backends``: the table of backends; ``graph``: ``CompiledGraph``, the object ``compile`` returns.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from .backends import BACKENDS, REQUIRES
 from .graph import CompiledGraph
 from .plan import CompileError
 
+if TYPE_CHECKING:
+    from ..core.value import Value
 
-def compile(output, inputs=(), params=(), *, input_grads=False, backend="python"):  # noqa: A001
+
+def compile(output: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = (), *,  # noqa: A001
+            input_grads: bool = False, backend: str = "python") -> CompiledGraph:  # noqa: A001
     """Compile the graph under ``output`` into generated code (see ``CompiledGraph``).
 
     ``backend="numba"`` compiles the same code to machine code instead (the optional extra

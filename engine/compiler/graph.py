@@ -6,6 +6,11 @@ first, then calls the backend: so every backend accepts and refuses exactly the 
 the same messages, and returns the eager engine's numbers bit for bit.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from ..core.value import as_float
@@ -64,11 +69,11 @@ class CompiledGraph:
             self.sgd_step = direct
 
     @property
-    def source(self):
+    def source(self) -> str:
         return self._code.source
 
     @property
-    def array_source(self):
+    def array_source(self) -> str:
         """The generated NumPy code (written on first use)."""
         self._code.array_functions(_array_reals)
         return self._code.array_source
@@ -103,20 +108,20 @@ class CompiledGraph:
 
     # ---------------------------------------------------------------- calling
 
-    def forward(self, x, p=None):
+    def forward(self, x: Sequence[Any], p: Sequence[Any] | None = None) -> float:
         return self._code.forward(self._x(x), self._p(p))
 
-    def gradient(self, x, p=None):
+    def gradient(self, x: Sequence[Any], p: Sequence[Any] | None = None) -> tuple:
         return self._code.gradient(self._x(x), self._p(p))
 
-    def sgd_step(self, x, p, eta):
+    def sgd_step(self, x: Sequence[Any], p: Any, eta: float) -> float:
         if p.__class__ is not list or len(p) != self._n_par:
             arguments.check_in_place(p, self._n_par)
         if eta.__class__ is not float:
             eta = arguments.eta_of(eta)
         return self._code.sgd_step(self._x(x), p, eta)
 
-    def sgd_run(self, rows, order, p, eta):
+    def sgd_run(self, rows: Any, order: Any, p: Any, eta: float) -> float:
         """Run ``sgd_step(rows[k], p, eta)`` for every k in ``order``; ``p`` is updated in place."""
         arguments.check_in_place(p, self._n_par)
         eta = arguments.eta_of(eta)
@@ -126,11 +131,11 @@ class CompiledGraph:
             arguments.numbers_of(p, self._n_par, "parameters")
         return self._code.run(table, idx, p, eta)
 
-    def forward_array(self, X, p=None):
+    def forward_array(self, X: Any, p: Sequence[Any] | None = None) -> np.ndarray:
         """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""
         return self._code.forward_array(self._rows(X), self._p(p), _array_reals)
 
-    def gradient_array(self, X, p=None):
+    def gradient_array(self, X: Any, p: Sequence[Any] | None = None) -> tuple:
         """(values (n,), parameter gradients (n, number of parameters)) at every row of ``X``;
         with ``input_grads``, also the input gradients (n, number of inputs)."""
         return self._code.gradient_array(self._rows(X), self._p(p), _array_reals)
@@ -144,13 +149,13 @@ class CompiledGraph:
             raise ValueError(f"expected an array of shape (n, {self._n_in}), got shape {X.shape}")
         return np.ascontiguousarray(X)
 
-    def write_params(self, p):
+    def write_params(self, p: Sequence[Any]) -> None:
         """Store the numbers ``p`` into the recorded parameter Values' ``.data``."""
         numbers = arguments.numbers_of(p, self._n_par, "parameters")  # all checked before any is stored
         for v, x in zip(self.params, numbers):
             v.data = x
 
-    def listing(self):
+    def listing(self) -> str:
         """``source`` with each generated variable's label, where the recorded node had one, as a
         comment: for reading the code against the paper. Only ``source`` is ever executed."""
         labels = self.plan.labels

@@ -17,11 +17,19 @@ arithmetic in the same order (the chain rule of ``engine/rules/chain.py``), so t
 bit for bit.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import numbers
 import threading
 
 from .eager import AMOUNTS, BACKPROP, refuse_closure
 from .graph import interior_order
+
+if TYPE_CHECKING:
+    from .value import Value
 
 
 def _describe(x):
@@ -53,19 +61,19 @@ class BackwardPass:
 
     __slots__ = ("root", "gradient", "order", "leaves", "grads")
 
-    def __init__(self, root, gradient=1.0):
+    def __init__(self, root: Value, gradient: float = 1.0) -> None:
         if not hasattr(root, "_a") or not hasattr(root, "grad"):
             raise TypeError(f"a backward pass starts at a Value (the output of a graph), got "
                             f"{type(root).__name__}")
         self.root = root
         self.gradient = check_gradient(gradient)
-        self.leaves = []
+        self.leaves: list[Value] = []
         self.order = interior_order(root, self.leaves)
-        self.grads = None  # {node: gradient} once a private pass has finished
+        self.grads: dict[Value, float] | None = None  # {node: gradient} once a private pass has finished
 
     # ------------------------------------------------------------ into the graph
 
-    def run(self):
+    def run(self) -> None:
         """``root.backward(gradient)``: every interior ``.grad`` becomes d(root)/d(node) of this
         pass; every leaf adds its d(root)/d(leaf) once, at the end. On any error (or Ctrl-C) the
         leaves keep the grads they had."""
@@ -95,7 +103,7 @@ class BackwardPass:
 
     # ------------------------------------------------------------ privately
 
-    def steps(self):
+    def steps(self) -> Iterator[tuple[Value, float, list]]:
         """The pass one node at a time, computed privately. Yields, per non-leaf node in the
         engine's order, ``(node, its gradient, entries)``: one entry per input, in ``node.inputs``
         order, ``(input, amount, before, after)``: the chain-rule contribution (``None`` for a
@@ -119,22 +127,23 @@ class BackwardPass:
             yield v, g, entries
         self.grads = grads
 
-    def require_rules(self, what="a pass computed node by node (step tables, the stepper, Hessians)"):
+    def require_rules(self, what: str = "a pass computed node by node (step tables, the stepper, Hessians)") -> None:
         """Refuse a graph with a node made micrograd's way: its derivative is a closure that only
         ``run`` can call."""
         for v in self.order:
             if v._operation.kind == "closure":
                 refuse_closure(v._operation, what)
 
-    def gradients(self):
+    def gradients(self) -> dict[Value, float]:
         """{node: d(root)/d(node)} for every node of the graph, computed privately (no ``.grad``
         changes), with the arithmetic of ``run``: the same bits."""
         if self.grads is None:
             for _ in self.steps():
                 pass
+        assert self.grads is not None
         return self.grads
 
-    def commit(self):
+    def commit(self) -> None:
         """Write a finished private pass into the graph, as ``run`` would have: interior nodes get
         this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
         grads = self.gradients()

@@ -10,6 +10,10 @@ Hessians, drawings (its symbol), step tables and the stepper, copying and pickli
 the row before loading a pickled graph that uses it).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 import keyword
 
 from ..rules.parse import parse_rule
@@ -25,7 +29,9 @@ def _check_name(name, what):
         raise ValueError(f"engine.define: {what} must be a Python identifier, got {name!r}")
 
 
-def define(name, inputs, forward, partials, *, symbol=None, functions=None, doc=""):
+def define(name: str, inputs: Sequence[str] | str, forward: str, partials: Sequence[str | None] | str, *,
+           symbol: str | None = None, functions: dict[str, Callable[..., float]] | None = None,
+           doc: str = "") -> Callable[..., Value]:
     """Declare the row ``name`` of the operation table and return the function that applies it.
 
     ``inputs`` names the inputs (``("a", "b")``); ``forward`` is the expression of the result over

@@ -4,8 +4,15 @@
 Each takes Values (or plain numbers, which become constant leaves) and returns a Value.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..rules.table import CONST, UNARY
 from .value import Value
+
+if TYPE_CHECKING:
+    from .value import Operand
 
 
 def _function(name, method_name=None):
@@ -28,7 +35,7 @@ sin, cos, sqrt = FUNCTIONS["sin"], FUNCTIONS["cos"], FUNCTIONS["sqrt"]
 abs = FUNCTIONS["abs"]  # noqa: A001 (engine.abs, as torch.abs; Python's abs(v) works on Values too)
 
 
-def max(a, b, *more):  # noqa: A001 (engine.max, as torch.max; Python's max is untouched elsewhere)
+def max(a: Operand, b: Operand, *more: Operand) -> Value:  # noqa: A001 (engine.max, as torch.max; Python's max is untouched elsewhere)
     """max(a, b) as a Value (the ``max`` row of the table); with more arguments the chain
     max(max(max(a, b), c), ...), left to right, so at a tie the gradient goes to the first of the
     equal maxima in argument order (PyTorch's max_pool2d convention)."""

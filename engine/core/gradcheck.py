@@ -1,5 +1,10 @@
 """Checking the engine's gradients against central finite differences."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from .value import Value
 
 # The step that balances truncation error O(h^2) against rounding error O(eps/h) for central
@@ -14,7 +19,7 @@ def _call(f, xs):
     return out
 
 
-def numerical_gradient(f, point, h=None):
+def numerical_gradient(f: Callable[..., Value], point: Sequence[Any], h: float | None = None) -> list[float]:
     """Central differences (f(x + h e_i) - f(x - h e_i)) / 2h of ``f`` at ``point``.
 
     ``f`` takes as many Values as ``point`` has numbers and returns a Value; ``point`` is a list of
@@ -30,7 +35,7 @@ def numerical_gradient(f, point, h=None):
     return grads
 
 
-def engine_gradient(f, point):
+def engine_gradient(f: Callable[..., Value], point: Sequence[Any]) -> list[float]:
     """The engine's gradient of ``f`` at ``point`` (one ``backward()``)."""
     xs = [Value(float(p.data if isinstance(p, Value) else p)) for p in point]
     out = f(*xs)
@@ -40,7 +45,7 @@ def engine_gradient(f, point):
     return [x.grad for x in xs]
 
 
-def gradient_error(f, point, h=None):
+def gradient_error(f: Callable[..., Value], point: Sequence[Any], h: float | None = None) -> float:
     """The worst disagreement between the engine's gradient and central differences, each error
     scaled by max(1, |gradient|): about 1e-9 or less for a smooth ``f`` at a well-scaled point."""
     exact = engine_gradient(f, point)

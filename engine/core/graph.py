@@ -2,9 +2,16 @@
 
 Every walk keeps its marks in sets and dicts of its own, never in the nodes."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import math
 
 from .eager import PARTIALS
+
+if TYPE_CHECKING:
+    from .value import Value
 
 
 def _check_root(root, who):
@@ -12,14 +19,14 @@ def _check_root(root, who):
         raise TypeError(f"{who} takes a Value (the output of a graph), got {type(root).__name__}")
 
 
-def topological_order(root):
+def topological_order(root: Value) -> list[Value]:
     """All nodes of the graph under ``root``, each after all of its inputs (``root`` last).
 
     An explicit stack replaces recursion, so the depth of the graph is unlimited. A node is pushed
     twice: the first pop expands its inputs, the second (when it is already ``seen``) emits it.
     """
     _check_root(root, "topological_order")
-    order = []
+    order: list[Value] = []
     emit = order.append
     seen = set()
     done = set()
@@ -52,7 +59,7 @@ def topological_order(root):
     return order
 
 
-def interior_order(root, leaves):
+def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
     """The non-leaf nodes under ``root`` in topological order (``root`` last), for a backward pass;
     each distinct leaf (parameter, input, constant) is appended to the list ``leaves``.
 
@@ -63,9 +70,11 @@ def interior_order(root, leaves):
     if root._a is None:
         leaves.append(root)
         return []
-    opened, done, held = set(), set(), set()
+    opened: set[Value] = set()
+    done: set[Value] = set()
+    held: set[Value] = set()
     open_, finish, hold_mark, hold = opened.add, done.add, held.add, leaves.append
-    order = []
+    order: list[Value] = []
     emit = order.append
     stack = [root]
     push = stack.append
@@ -106,14 +115,14 @@ def interior_order(root, leaves):
     return order
 
 
-def edges(root):
+def edges(root: Value) -> list[tuple[Value, Value]]:
     """The edges (input, node) of the graph under ``root``, in topological order of ``node``.
 
     An input used twice by one node (``a * a``) gives two edges."""
     return [(p, v) for v in topological_order(root) for p in v.inputs]
 
 
-def local_derivatives(node):
+def local_derivatives(node: Value) -> tuple:
     """d(node)/d(input) for each input of ``node``, in ``node.inputs`` order, from the operation
     table (``None`` for a constant of the operation, such as n in x ** n; ``()`` for a leaf)."""
     _check_root(node, "local_derivatives")
@@ -122,7 +131,7 @@ def local_derivatives(node):
     return PARTIALS[node._operation](node)
 
 
-def leaves(root):
+def leaves(root: Value) -> list[Value]:
     """The leaves of the graph (inputs, parameters and constants), in topological order."""
     return [v for v in topological_order(root) if v._a is None]
 
@@ -152,7 +161,7 @@ class NonFiniteError(FloatingPointError):
         super().__init__(f"a non-finite number appeared in the graph; first at {report}")
 
 
-def first_nonfinite(root, grads=True):
+def first_nonfinite(root: Value, grads: bool = True) -> NonFinite | None:
     """The first node whose value (in forward order) or gradient (in backward order) is NaN or
     infinite, as a ``NonFinite`` report, or ``None`` when every number in the graph is finite.
 

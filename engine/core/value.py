@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from ..rules import source
-from ..rules.table import BUILTIN, CONST, UNARY, closure_op
+from ..rules.table import BUILTIN, CONST, UNARY, Op, closure_op
 from .backward import BackwardPass
 from .eager import BACKPROP
 from .graph import NonFiniteError, first_nonfinite
@@ -55,7 +55,7 @@ def _to_float(data):
     raise TypeError(f"Value() takes a real number (int or float), got {_describe(data)}")
 
 
-def as_float(data, what):
+def as_float(data: Any, what: str) -> float:
     """``data`` as ``Value(data)`` would store it (the same float64), for code that takes plain
     numbers (compiled graphs); a number it would refuse raises a TypeError naming ``what``."""
     if data.__class__ is float:
@@ -131,13 +131,13 @@ class Value:
     # ------------------------------------------------------------------ inspection
 
     @property
-    def op(self):
+    def op(self) -> str:
         """Name of the operation that produced this node ("mul", "sigmoid", ...); "" for a leaf
         made by the user, "const" for a leaf made from a plain number such as the 2 in ``2 * v``."""
         return "" if self._operation is None else self._operation.name
 
     @property
-    def operation(self):
+    def operation(self) -> Op | None:
         """The row of the operation table (``engine.OPS``) that produced this node: its forward
         rule and local derivatives. ``None`` for a leaf made by the user."""
         return self._operation
@@ -157,7 +157,7 @@ class Value:
         return op.symbol
 
     @property
-    def inputs(self):
+    def inputs(self) -> tuple[Value, ...]:
         """The Values this node was computed from, in the operation's argument order."""
         a = self._a
         if a is None:
@@ -177,18 +177,18 @@ class Value:
         return self.inputs
 
     @property
-    def is_closure(self):
+    def is_closure(self) -> bool:
         """True for a node made micrograd's way, ``Value(data, children, op)``, whose derivative is
         its own ``_backward`` closure rather than a row of the table."""
         op = self._operation
         return op is not None and op.kind == "closure"
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return self._a is None
 
     @property
-    def is_constant(self):
+    def is_constant(self) -> bool:
         return self._operation is CONST
 
     def __repr__(self):
@@ -216,7 +216,7 @@ class Value:
 
     # ------------------------------------------------------------------ reverse mode
 
-    def backward(self, gradient=1.0, *, check_finite=False):
+    def backward(self, gradient: float = 1.0, *, check_finite: bool = False) -> None:
         """Add d(self)/d(leaf) to the ``.grad`` of every leaf of the graph under this Value, and
         give every interior node this pass's d(self)/d(node).
 

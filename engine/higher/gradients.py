@@ -14,6 +14,11 @@ Conventions at second order: relu'' = 0 (``step`` is piecewise constant; its der
 0 everywhere, also at the kink, as PyTorch does); likewise abs'' = 0 and max'' = 0.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from ..core.backward import BackwardPass
@@ -44,7 +49,7 @@ def _chain_function(op, n):
     return fn
 
 
-def _as_values(wrt, who="grad"):
+def _as_values(wrt: Value | Sequence[Value], who: str = "grad") -> list[Value]:
     if isinstance(wrt, Value):
         return [wrt]
     try:
@@ -57,7 +62,7 @@ def _as_values(wrt, who="grad"):
     return wrt
 
 
-def grad(output, wrt, create_graph=False):
+def grad(output: Value, wrt: Value | Sequence[Value], create_graph: bool = False) -> tuple[Value, ...]:
     """d(output)/d(x) for each x in ``wrt`` (a Value or a sequence of Values), as a tuple of Values.
 
     ``create_graph=True``: each gradient is a Value whose graph computes it from the leaves of
@@ -70,12 +75,12 @@ def grad(output, wrt, create_graph=False):
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: the output must be a Value, got {type(output).__name__}")
-    wrt = _as_values(wrt)
+    values = _as_values(wrt)
     if not create_graph:  # numbers: a private backward pass (nothing in the graph changes)
         numbers = BackwardPass(output).gradients()
-        return tuple(Value(numbers[x]) if x in numbers else Value(0.0, None, CONST) for x in wrt)
-    grads = _backprop_values(output, set(wrt))
-    return tuple(grads.get(x) or Value(0.0, None, CONST) for x in wrt)
+        return tuple(Value(numbers[x]) if x in numbers else Value(0.0, None, CONST) for x in values)
+    grads = _backprop_values(output, set(values))
+    return tuple(grads.get(x) or Value(0.0, None, CONST) for x in values)
 
 
 def _backprop_values(output, targets):
@@ -133,19 +138,19 @@ def _gradient_numbers(root, wrt):
     return [numbers.get(x, 0.0) for x in wrt]
 
 
-def hessian_of(output, wrt):
+def hessian_of(output: Value, wrt: Value | Sequence[Value]) -> np.ndarray:
     """The Hessian matrix ∂²output/∂x_i∂x_j over the Values ``wrt``, as a NumPy array (n, n).
 
     Row i is the gradient of the gradient graph of ∂output/∂x_i (one private backward pass each:
     no ``.grad`` of the graph changes). Exact up to rounding; symmetric up to rounding (the two
     orders of differentiation round differently), and not symmetric at all at kinks, where, as in
     PyTorch, H[i, j] is d/dx_j of ∂output/∂x_i."""
-    wrt = _as_values(wrt, "hessian_of")
-    first = grad(output, wrt, create_graph=True)
-    return np.array([_gradient_numbers(g, wrt) for g in first], dtype=float).reshape(len(wrt), len(wrt))
+    values = _as_values(wrt, "hessian_of")
+    first = grad(output, values, create_graph=True)
+    return np.array([_gradient_numbers(g, values) for g in first], dtype=float).reshape(len(values), len(values))
 
 
-def hessian(f, point):
+def hessian(f: Callable[..., Value], point: Sequence[Any]) -> np.ndarray:
     """The Hessian of ``f`` at ``point`` (a NumPy array (n, n)), as ``torch.autograd.functional.hessian``.
 
     ``f`` takes as many Values as ``point`` has numbers and returns a Value (as for
@@ -162,7 +167,7 @@ def _vector(point, v, who):
     return xs, v
 
 
-def vhp(f, point, v):
+def vhp(f: Callable[..., Value], point: Sequence[Any], v: Sequence[Any]) -> tuple[float, np.ndarray]:
     """(f(point), vᵀ H): the vector ``v`` times the Hessian of ``f`` at ``point``, as
     ``torch.autograd.functional.vhp``, without forming H: one gradient graph and one backward pass
     through Σ_i v_i ∂f/∂x_i. Where H is symmetric this is also H v (``hvp``)."""
@@ -173,7 +178,7 @@ def vhp(f, point, v):
     return out.data, np.array(_gradient_numbers(directional, leaves), dtype=float)
 
 
-def hvp(f, point, v):
+def hvp(f: Callable[..., Value], point: Sequence[Any], v: Sequence[Any]) -> tuple[float, np.ndarray]:
     """(f(point), H v): the Hessian of ``f`` at ``point`` times the vector ``v``, as
     ``torch.autograd.functional.hvp``, without forming H. Where the Hessian is not symmetric (at
     kinks and branch points) this differs from ``vhp``'s vᵀ H; ``hessian(f, point) @ v`` agrees.
