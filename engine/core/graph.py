@@ -59,21 +59,24 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+_OPEN, _DONE, _LEAF = object(), object(), object()  # a walk's marks (in its own dict)
+
+
 def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
     """The non-leaf nodes under ``root`` in topological order (``root`` last), for a backward pass;
     each distinct leaf (parameter, input, constant) is appended to the list ``leaves``.
 
     The same walk as ``topological_order`` but leaves are never pushed, which halves the work on a
-    network. The walk's marks live in sets of its own, never in the nodes: two walks at once, in
+    network. The walk's marks live in a dict of its own, never in the nodes: two walks at once, in
     one thread or several, cannot see each other. A node is pushed twice: the first pop expands its
-    inputs (``opened``), the second emits it (``done``)."""
+    inputs (marked _OPEN), the second emits it (_DONE). An input met while its consumer is expanded
+    is either new or done (it cannot be open: that would be a cycle), so ``in`` is the only test."""
     if root._a is None:
         leaves.append(root)
         return []
-    opened: set[Value] = set()
-    done: set[Value] = set()
-    held: set[Value] = set()
-    open_, finish, hold_mark, hold = opened.add, done.add, held.add, leaves.append
+    state: dict = {}
+    OPEN, DONE, LEAF = _OPEN, _DONE, _LEAF
+    hold = leaves.append
     order: list[Value] = []
     emit = order.append
     stack = [root]
@@ -81,37 +84,36 @@ def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
     pop = stack.pop
     while stack:
         v = pop()
-        if v in opened:  # second visit: all of its inputs are emitted
-            if v not in done:
-                finish(v)
+        if v in state:  # a second visit (emit it) or a third one (a node pushed by two consumers)
+            if state[v] is OPEN:
+                state[v] = DONE
                 emit(v)
             continue
-        open_(v)
+        state[v] = OPEN
         push(v)
         a = v._a
         if a.__class__ is tuple:  # variadic node: all inputs in _a
             for p in reversed(a):  # reversed so that the first input's side comes first
-                if p._a is None:
-                    if p not in held:
-                        hold_mark(p)
+                if p not in state:
+                    if p._a is None:
+                        state[p] = LEAF
                         hold(p)
-                elif p not in done:
-                    push(p)
+                    else:
+                        push(p)
             continue
         b = v._b  # pushed before a so that a's side of the graph is emitted first
-        if b is not None:
+        if b is not None and b not in state:
             if b._a is None:
-                if b not in held:
-                    hold_mark(b)
-                    hold(b)
-            elif b not in done:
+                state[b] = LEAF
+                hold(b)
+            else:
                 push(b)
-        if a._a is None:
-            if a not in held:
-                hold_mark(a)
+        if a not in state:
+            if a._a is None:
+                state[a] = LEAF
                 hold(a)
-        elif a not in done:
-            push(a)
+            else:
+                push(a)
     return order
 
 
