@@ -26,16 +26,19 @@ User labels are escaped before they reach the DOT text (HTML-like labels built f
 ``html.escape``; newlines become line breaks), so any label draws as typed.
 """
 
+import base64
 import contextlib
 import html
 import math
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import graphviz
 
 from .graph import topological_order
-from .steps import NODE_KINDS, as_param_set, display_names, format_number, node_kind, printable
+from .steps import NODE_KINDS, as_param_set, display_names, format_number, is_labelled, node_kind, printable
 from .value import Value
 
 DEFAULT_MAX_NODES = 2000  # Values; a bigger graph is unreadable and slow for dot to lay out
@@ -53,6 +56,13 @@ CURRENT_COLOUR = "#d62728"   # the node being processed and the edges its step u
 UPDATED_COLOUR = "#ff7f0e"   # the inputs whose gradients the step changed
 HIGHLIGHT_COLOUR = "#ff7f0e"  # a weight singled out in a network diagram (draw_network(highlight=...))
 RANKDIRS = ("LR", "TB", "RL", "BT")
+# A label is drawn on at most LABEL_LINES lines of LABEL_CHARS characters (the rest is cut, "…"; the
+# whole label is in the node's tooltip): Graphviz refuses an HTML label longer than 16,384 characters,
+# and a node thousands of points wide is unreadable anyway
+LABEL_CHARS = 60
+LABEL_LINES = 3
+TOOLTIP_CHARS = 300
+TITLE_CHARS = 120
 
 INSTALL_HINT = ("install Graphviz, which provides the 'dot' program: "
                 "Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
@@ -99,6 +109,25 @@ class Drawing(graphviz.Digraph):
         """Render to exactly ``path`` (format from its suffix: .svg, .png, .pdf ...); see ``render``."""
         return render(self, path, format)
 
+    def pipe_formats(self, formats):
+        """{format: bytes}: this drawing in each of ``formats`` ("svg", "png" ...) from ONE run of
+        Graphviz, so one layout serves them all (a stepper's page and its picture agree)."""
+        formats = list(formats)
+        if len(formats) == 1:
+            return {formats[0]: self.pipe(format=formats[0])}
+        with tempfile.TemporaryDirectory(prefix="seebackprop-") as tmp:
+            source = Path(tmp) / "graph.gv"
+            source.write_text(self.source, encoding="utf-8")
+            command = [self.engine, *(f"-T{f}" for f in formats), "-O", source.name]
+            with _explain_missing_dot():
+                try:
+                    run = subprocess.run(command, capture_output=True, cwd=tmp)
+                except FileNotFoundError:
+                    raise graphviz.ExecutableNotFound(command) from None
+            if run.returncode:
+                raise graphviz.CalledProcessError(run.returncode, command, stderr=run.stderr)
+            return {f: (Path(tmp) / f"{source.name}.{f}").read_bytes() for f in formats}
+
 
 def render(graph, path, format=None):
     """Render ``graph`` to the file ``path`` and return it as a ``Path``.
@@ -143,20 +172,30 @@ class FrameView:
     edge_labels: dict = None
 
 
-def _check_options(rankdir, precision, max_nodes):
-    if rankdir not in RANKDIRS:
+def _check_options(rankdir, precision, max_nodes, title=None):
+    if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} (LR: left to right, TB: top to "
-                         f"bottom), got {rankdir!r}")
+                         f"bottom), got {_shown(rankdir)}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {precision!r}")
+        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {_shown(precision)}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+        raise ValueError(f"max_nodes must be a positive int, got {_shown(max_nodes)}")
+    check_text("title", title)
+
+
+def check_graph_options(*, op_nodes=True, rankdir="LR", precision=4, show_grad=True, max_nodes=DEFAULT_MAX_NODES,
+                        legend=False, title=None):
+    """Refuse a drawing option of ``draw_graph`` (and so of the stepper) that it cannot take, with a
+    message naming the option and what it accepts."""
+    _check_options(rankdir, precision, max_nodes, title)
+    for name, flag in (("op_nodes", op_nodes), ("show_grad", show_grad), ("legend", legend)):
+        check_flag(name, flag)
 
 
 def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
     """Refuse a drawing of more than ``limit`` things; ``option`` is the argument that sets it."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"{option} must be a positive int, got {limit!r}")
+        raise ValueError(f"{option} must be a positive int, got {_shown(limit)}")
     if count > limit:
         raise GraphTooLarge(
             f"the {what} has {count} {unit}, more than the limit {option}={limit}: drawing it would "
@@ -164,10 +203,47 @@ def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
             f"smaller graph (one sample, one neuron).")
 
 
-def _text(s):
-    """User text for an HTML-like label: escaped, control characters shown, newlines kept."""
-    lines = str(s).split("\n")
-    return "<BR/>".join(html.escape(printable(line), quote=False).replace('"', "&quot;") for line in lines)
+def _shown(value, limit=80):
+    """``repr(value)`` for an error message, cut to ``limit`` characters (a message stays short
+    whatever was passed: a long list, a huge label)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 5] + " ...>"
+
+
+def check_flag(name, value):
+    """Refuse anything but True or False for the option ``name`` (0, "no" or None would pass a truth test)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {_shown(value)}")
+
+
+def check_text(name, value, optional=True):
+    """Refuse anything but a string (or None when ``optional``) for the option ``name``."""
+    if value is None and optional:
+        return
+    if not isinstance(value, str):
+        accepted = "a string or None" if optional else "a string"
+        raise TypeError(f"{name} must be {accepted}, got {type(value).__name__} {_shown(value)}")
+
+
+def shorten(text, chars=LABEL_CHARS, lines=LABEL_LINES):
+    """``text`` as a drawing shows it: control characters written as escapes, at most ``lines`` lines
+    of ``chars`` characters each, "…" where something was cut."""
+    rows = [printable(row) for row in str(text).split("\n")]
+    cut = [row if len(row) <= chars else row[:chars - 1] + "…" for row in rows[:lines]]
+    if len(rows) > lines:
+        cut[-1] += " …"
+    return "\n".join(cut)
+
+
+def _text(s, chars=LABEL_CHARS, lines=LABEL_LINES):
+    """User text for an HTML-like label: shortened, escaped, newlines kept as line breaks. Never
+    empty, and a line of nothing but "]" written as character references: Graphviz's parser
+    rejects both (``<B></B>``, ``<B>]</B>``, ``x<BR/>]]``)."""
+    rows = []
+    for row in shorten(s, chars, lines).split("\n"):
+        row = html.escape(row, quote=False).replace('"', "&quot;")
+        rows.append(row.replace("]", "&#93;") if row and not row.strip("]") else row)
+    return "<BR/>".join(rows) or " "
 
 
 def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False, grad_width=None):
@@ -180,10 +256,29 @@ def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False, grad_w
     cells.append(f"<TD>data {data}</TD>")
     if grad_text is not None:
         grad = f"<B>{grad_text}</B>" if bold_grad and grad_text else grad_text
-        size = "" if grad_width is None else f' FIXEDSIZE="TRUE" WIDTH="{grad_width}" HEIGHT="20"'
+        # a cell of one width, its text at its left edge: every frame of a pass has one layout, and
+        # the stepper page can write any frame's number at the place the laid-out picture has it
+        size = "" if grad_width is None else f' ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{grad_width}" HEIGHT="20"'
         cells.append(f"<TD{size}>grad {grad}</TD>")
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
             + "<VR/>".join(cells) + "</TR></TABLE>>")
+
+
+def node_tooltip(kind, node, name, grad=None):
+    """The tooltip of a value node: its kind, exact data and grad (``grad`` None: none shown), and
+    its whole label where the drawing had to shorten it. Bounded, whatever the label's length."""
+    text = f"{kind}: data={node.data!r}" + ("" if grad is None else f", grad={grad!r}")
+    if name is not None and shorten(name) != str(name):
+        label = str(name)
+        label = label if len(label) <= TOOLTIP_CHARS else label[:TOOLTIP_CHARS - 1] + "…"
+        text = f"{label}\n{text}"
+    return text
+
+
+def edge_id(node_id, position=None):
+    """The SVG id of an edge into ``node_id``: its input ``position``'s, or (None) the edge from its
+    operation node. Fixed ids let the stepper page find an edge in the one laid-out picture."""
+    return f"{node_id}_out" if position is None else f"{node_id}_in{position}"
 
 
 def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, show_grad=True,
@@ -199,11 +294,18 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
     show_grad:  draw each node's ``.grad``.
     max_nodes:  refuse (``GraphTooLarge``) a graph of more Values than this.
     legend:     add a key of the node kinds.
+    title:      a caption above the graph (a string).
     view:       a ``FrameView`` of a backward pass part-way through (used by ``engine.stepper``).
+
+    Labels are drawn on at most three lines of 60 characters (the whole label is in the tooltip);
+    an empty or blank label draws as an unlabelled node does (``v<i>``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph() takes the Value at the root of a graph, got {type(root).__name__}")
-    _check_options(rankdir, precision, max_nodes)
+    check_graph_options(op_nodes=op_nodes, rankdir=rankdir, precision=precision, show_grad=show_grad,
+                        max_nodes=max_nodes, legend=legend, title=title)
+    if view is not None and not isinstance(view, FrameView):
+        raise TypeError(f"view must be an engine.draw.FrameView or None, got {type(view).__name__}")
     order = topological_order(root)
     check_size(len(order), max_nodes)
     params = as_param_set(params)
@@ -216,7 +318,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
                 node_attr={"fontname": "Helvetica", "fontsize": "12"},
                 edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
     if title:
-        g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
+        g.attr(label=_plain_html(title, TITLE_CHARS), labelloc="t", fontsize="14")
 
     current = view.current if view else None
     fixed = view.edge_labels if view else None  # one layout for every frame (see FrameView)
@@ -238,17 +340,17 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
         else:
             grad_text = fmt(view.grads[v]) + (" + …" if v in view.partial else "")
         symbol = None if (op_nodes or v.is_leaf) else v._operation.symbol
-        unnamed = v.label is None and not v.is_constant
-        name = None if (v.is_constant and v.label is None) else names[v]
+        unnamed = not is_labelled(v) and not v.is_constant
+        name = None if (v.is_constant and not is_labelled(v)) else names[v]
         label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current,
-                             grad_width=None if fixed is None else 7 * (precision + 16))
+                             grad_width=None if fixed is None else grad_cell_width(precision))
         attrs = dict(NODE_STYLES[kind])
         if v is current:
             attrs.update(color=CURRENT_COLOUR, penwidth="3")
         elif v in updated:
             attrs.update(color=UPDATED_COLOUR, penwidth="2.5")
         grad_exact = view.grads.get(v) if view else v.grad
-        tooltip = f"{kind}: data={v.data!r}" + (f", grad={grad_exact!r}" if show_grad and grad_exact is not None else "")
+        tooltip = node_tooltip(kind, v, name, grad_exact if show_grad else None)
         g.node(ids[v], label=label, tooltip=tooltip, id=ids[v], **attrs)
 
         if v.is_leaf:
@@ -262,7 +364,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
                 op_attrs.update(color=CURRENT_COLOUR, penwidth="2.5")
                 edge_attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5"}
             g.node(target, label=v._operation.symbol, tooltip=v._operation.name, id=target, **op_attrs)
-            g.edge(target, ids[v], **edge_attrs)
+            g.edge(target, ids[v], id=edge_id(ids[v]), **edge_attrs)
         for position, p in enumerate(v.inputs):
             attrs = {}
             c = fixed.get((v, position)) if fixed is not None else None
@@ -271,24 +373,29 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             if v is current and position in used:
                 attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5", "fontcolor": CURRENT_COLOUR,
                          ("label" if fixed is None else "xlabel"): _edge_text(used[position], fmt)}
-            g.edge(ids[p], target, **attrs)
+            g.edge(ids[p], target, id=edge_id(ids[v], position), **attrs)
 
     if legend:
         _add_legend(g, op_nodes)
     return g
 
 
-# Graphviz draws "transparent" text as #fffffe (it has no alpha for text); the stepper page turns
-# that colour into no fill at all, so the labels of the edges not in use are truly invisible
-HIDDEN_TEXT = "#fffffe"
+def grad_cell_width(precision):
+    """Points for "grad -1.234e-300 + …" at ``precision`` digits: the grad cell of a stepper frame."""
+    return 7 * (precision + 16)
+
+
+# The labels of the edges not in use: "transparent" is invisible in a PNG; in SVG Graphviz writes it
+# as #fffffe (it has no alpha for text), which the stepper page replaces by no fill at all
+HIDDEN_TEXT = "transparent"
 
 
 def _edge_text(c, fmt):
     return "∂ none" if c.local is None else f"∂ {fmt(c.local)}\\n+= {fmt(c.amount)}"
 
 
-def _plain_html(text):
-    return f"<{_text(text)}>"
+def _plain_html(text, chars=LABEL_CHARS):
+    return f"<{_text(text, chars)}>"
 
 
 def _add_legend(g, op_nodes):
@@ -428,7 +535,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
             attrs.update(color=HIGHLIGHT_COLOUR, penwidth="3")
         return attrs
     if title:
-        g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
+        g.attr(label=_plain_html(title, TITLE_CHARS), labelloc="t", fontsize="14")
 
     with g.subgraph(name="layer_1") as c:
         c.attr(rank="same")
