@@ -94,8 +94,25 @@ def _explain_missing_dot():
             + INSTALL_HINT) from None
 
 
+def fit_width(svg):
+    """Graphviz's SVG text made to shrink to the width it is shown in (never to grow): a graph
+    1,500 points wide fits a notebook's output area, its proportions kept (the viewBox)."""
+    start = svg.index("<svg")
+    return svg[:start] + '<svg style="max-width:100%;height:auto"' + svg[start + len("<svg"):]
+
+
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` (``GraphvizNotInstalled``)."""
+    """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` (``GraphvizNotInstalled``),
+    and which Jupyter shows as SVG *and* PNG: viewers that do not show SVG (an untrusted JupyterLab
+    shows it as the text ``<engine.draw.Drawing>``) show the PNG."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        pictures = self.pipe_formats(["svg", "png"])  # one layout for both; no dot: GraphvizNotInstalled
+        bundle = {"image/svg+xml": fit_width(pictures["svg"].decode("utf-8")),
+                  "image/png": base64.b64encode(pictures["png"]).decode("ascii")}
+        if include is not None:
+            bundle = {k: v for k, v in bundle.items() if k in set(include)}
+        return {k: v for k, v in bundle.items() if k not in set(exclude or ())}
 
     def pipe(self, *args, **kwargs):
         with _explain_missing_dot():

@@ -138,6 +138,7 @@ def layout(frames, formats=("svg",)):
 
 
 _PART = re.compile(r"(?=<!-- )")  # before each of Graphviz's comments: "<!-- n3 -->", "<!-- n3&#45;&gt;n4 -->"
+_PIECE = re.compile(r"(?=<(?:a|text|polygon|polyline|path|ellipse)\b)")
 _PART_ID = re.compile(r'<g id="f@_([^"]+)" class="(?:node|edge)"')
 _SHAPE = re.compile(r"<(?:polygon|polyline|path|ellipse)\b[^>]*>")
 _TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
@@ -209,12 +210,12 @@ def _states(frame, order, ids, fmt):
 
 
 def frame_changes(frames, svg=None):
-    """The pictures of ``frames``: the SVG of frame 0, cut into its parts (one per node and edge:
-    Graphviz writes a comment before each), and for each later frame the parts that differ from the
-    frame before: ``[[part index, new text], ...]``. Every part is derived from ONE laid-out picture
-    (``layout``; ``svg``: its SVG text if already made), so Graphviz runs once, and the page grows
-    with nodes + frames, not nodes × frames. Ids carry the prefix ``f@_``, which the page replaces
-    by ``f<k>_`` for frame k."""
+    """The pictures of ``frames``: the SVG of frame 0, cut into parts (at each node and edge, where
+    Graphviz writes a comment, and at each element in them), and for each later frame the parts
+    that differ from the frame before: ``[[part index, new text], ...]`` (``[part index]``: the
+    part as in frame 0). Every part is derived from ONE laid-out picture (``layout``; ``svg``: its
+    SVG text if already made), so Graphviz runs once, and the page grows with nodes + frames, not
+    nodes × frames. Ids carry the prefix ``f@_``, which the page replaces by ``f<k>_`` for frame k."""
     _check_frames(frames)
     shared = frames[0]._pass
     if svg is None:
@@ -247,19 +248,32 @@ def frame_changes(frames, svg=None):
             return _outline(part, CURRENT_COLOUR, "2.5") if state[1] else part
         return _edge_part(part, state[1])
 
-    parts, before, base, changes = list(laid_out), {}, None, []
+    # the parts are cut further, before each element (the tooltip's <a>, each shape, each text),
+    # so that a changed grad stores its text and its tooltip, not the node's outline again
+    pieces = [_PIECE.split(part) for part in laid_out]
+    offset = [0]
+    for p in pieces:
+        offset.append(offset[-1] + len(p))
+    flat = [piece for p in pieces for piece in p]
+    base = None
+    before, changes = {}, []
     for frame in frames:
         states = _states(frame, order, ids, fmt)
         change = []
         for part_id, state in states.items():
-            if before.get(part_id) != state and part_id in where:
-                new = redraw(part_id, state)
-                if new != parts[where[part_id]]:
-                    parts[where[part_id]] = new
-                    change.append([where[part_id], new])
+            if before.get(part_id) == state or part_id not in where:
+                continue
+            index = where[part_id]
+            new = _PIECE.split(redraw(part_id, state))
+            assert len(new) == len(pieces[index]), "a redrawn part has the elements of the laid-out one"
+            for j, piece in enumerate(new, offset[index]):
+                if piece != flat[j]:
+                    flat[j] = piece
+                    # a piece back as frame 0 has it (an edge no longer in use) is stored as its index alone
+                    change.append([j] if base is not None and piece == base[j] else [j, piece])
         before = states
         if base is None:
-            base = list(parts)
+            base = list(flat)
         else:
             changes.append(sorted(change))
     return {"base": base, "changes": changes}
@@ -275,8 +289,8 @@ def frame_svg(pictures, k):
     """Frame k's SVG rebuilt from ``frame_changes`` (as the page's script does), ids for frame k."""
     parts = list(pictures["base"])
     for change in pictures["changes"][:k]:
-        for i, new in change:
-            parts[i] = new
+        for c in change:
+            parts[c[0]] = c[1] if len(c) > 1 else pictures["base"][c[0]]
     return re.sub(r'(id="|url\(#|href="#)f@_', rf"\g<1>f{k}_", "".join(parts))
 
 
@@ -407,9 +421,18 @@ h1 { font-size: 18px; margin: 0 0 6px 0; }
 #step-number { font-weight: bold; min-width: 8em; }
 main { display: flex; gap: 12px; padding: 10px 14px; height: calc(100vh - 110px); box-sizing: border-box; }
 #picture { flex: 1 1 auto; min-width: 0; overflow: auto; border: 1px solid #ddd; }
-#picture.fit svg { max-width: 100%; max-height: 100%; height: auto; }
 #picture svg { display: block; }
+#zoom { display: inline-flex; gap: 4px; align-items: center; }
+#zoom button { font-size: 13px; padding: 2px 8px; }
+#zoom-level { min-width: 6.5em; font-size: 13px; color: #444; }
 #side { flex: 0 0 460px; min-width: 0; display: flex; flex-direction: column; min-height: 0; }
+/* a narrow page (a notebook's output area): the picture takes the whole width, the step below it */
+@media (max-width: 1100px) {
+  main { flex-direction: column; height: auto; }
+  #picture { flex: none; height: 58vh; }
+  #side { flex: none; }
+  #table-wrap { max-height: 40vh; }
+}
 #table-wrap { flex: 1 1 auto; overflow: auto; min-height: 0; }
 #current { flex: 0 0 auto; border: 2px solid #d62728; border-radius: 6px; padding: 6px 10px; margin-bottom: 10px; font-size: 14px; }
 #current dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 6px 0; }
@@ -433,7 +456,7 @@ _JS = """
     if (k < at) { parts = pictures.base.slice(); at = 0; }
     for (; at < k; at++) {
       pictures.changes[at].forEach(function (change) {
-        parts[change[0]] = change[1];
+        parts[change[0]] = change.length > 1 ? change[1] : pictures.base[change[0]];
       });
     }
     return parts;
@@ -447,14 +470,42 @@ _JS = """
   var current = 0;
   var slider = document.getElementById("slider");
   var picture = document.getElementById("picture");
-  var fit = document.getElementById("fit");
-  // a picture more than twice as wide or tall as its box would be unreadable when shrunk to fit:
-  // show it at full size instead (scrolled to the node being processed); the checkbox toggles
-  var svg0 = document.querySelector("#frame-0 svg");
-  if (svg0 && (svg0.width.baseVal.value > 2 * picture.clientWidth ||
-               svg0.height.baseVal.value > 2 * picture.clientHeight)) {
-    fit.checked = false;
-    picture.classList.remove("fit");
+  // Zoom: "fit" scales the picture down to the width of its box, but never below LEGIBLE (Graphviz's
+  // 12-point text stays about 10 pixels high; a wider picture scrolls, following the current node)
+  // and never above full size; − and + change the scale by steps from there.
+  var LEGIBLE = 0.6, STEP = 1.25, SMALLEST = 0.25, LARGEST = 4;
+  var zoom = null;  // null: fit the width
+  function shownSvg() { return document.querySelector("#frame-" + current + " svg"); }
+  function fitScale(svg) {
+    return Math.max(LEGIBLE, Math.min(1, (picture.clientWidth - 2) / svg.width.baseVal.value));
+  }
+  function applyZoom() {
+    var svg = shownSvg();
+    if (!svg) { return; }
+    var scale = zoom === null ? fitScale(svg) : zoom;
+    svg.style.width = (svg.width.baseVal.value * scale) + "px";
+    svg.style.height = (svg.height.baseVal.value * scale) + "px";
+    var level = document.getElementById("zoom-level");
+    level.textContent = Math.round(scale * 100) + "%" + (zoom === null ? " (fit)" : "");
+    level.setAttribute("data-scale", String(scale));
+  }
+  function zoomBy(factor) {
+    var svg = shownSvg();
+    var scale = zoom === null ? (svg ? fitScale(svg) : 1) : zoom;
+    zoom = Math.max(SMALLEST, Math.min(LARGEST, scale * factor));
+    applyZoom();
+    scrollToNode();
+  }
+  function keepInView(box, element, centre) {  // scrolls box only: never the notebook around the frame
+    var b = box.getBoundingClientRect();
+    var r = element.getBoundingClientRect ? element.getBoundingClientRect() : element;
+    if (centre ? (r.left < b.left || r.right > b.right) : false) {
+      box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
+    }
+    if (r.top < b.top || r.bottom > b.bottom) {
+      box.scrollTop += centre ? (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2
+                              : (r.top < b.top ? r.top - b.top : r.bottom - b.bottom);
+    }
   }
   function text(id, value) { document.getElementById(id).textContent = value; }
   function show(k) {
@@ -469,7 +520,8 @@ _JS = """
     document.getElementById("frame-" + k).hidden = false;
     var row = document.getElementById("row-" + k);
     row.classList.add("current");
-    if (row.scrollIntoView) { row.scrollIntoView({block: "nearest"}); }
+    keepInView(document.getElementById("table-wrap"), row, false);
+    applyZoom();
     var r = info[k];
     slider.value = String(k);
     var label = document.getElementById("step-number");
@@ -503,19 +555,35 @@ _JS = """
     } catch (err) { /* a page without an address of its own: nothing to remember */ }
     scrollToNode();
   }
-  function scrollToNode() {  // at full size, keep the node being processed in sight
-    if (picture.classList.contains("fit")) { return; }
-    var node = document.getElementById("f" + current + "_" + info[current].node_id);
-    if (node && node.scrollIntoView) { node.scrollIntoView({block: "center", inline: "center"}); }
+  function scrollToNode() {  // keep the step in sight when the picture scrolls: the node, its
+    // operation and the edges from its inputs (or the node alone, if they do not fit together)
+    var prefix = "f" + current + "_" + info[current].node_id;
+    var node = document.getElementById(prefix);
+    if (!node) { return; }
+    var parts = [node, document.getElementById(prefix + "_op")].concat(
+      Array.prototype.slice.call(document.querySelectorAll('[id^="' + prefix + '_in"]')));
+    var box = picture.getBoundingClientRect(), all = null;
+    parts.forEach(function (p) {
+      if (!p) { return; }
+      var r = p.getBoundingClientRect();
+      all = all ? {left: Math.min(all.left, r.left), right: Math.max(all.right, r.right),
+                   top: Math.min(all.top, r.top), bottom: Math.max(all.bottom, r.bottom)} : r;
+    });
+    var fits = all.right - all.left <= box.width && all.bottom - all.top <= box.height;
+    keepInView(picture, fits ? all : node, true);
   }
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
   document.getElementById("first").addEventListener("click", function () { show(0); });
   document.getElementById("last").addEventListener("click", function () { show(last); });
-  fit.addEventListener("change", function () {
-    picture.classList.toggle("fit", fit.checked);
+  document.getElementById("zoom-in").addEventListener("click", function () { zoomBy(STEP); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoomBy(1 / STEP); });
+  document.getElementById("zoom-fit").addEventListener("click", function () {
+    zoom = null;
+    applyZoom();
     scrollToNode();
   });
+  window.addEventListener("resize", function () { if (zoom === null) { applyZoom(); } });
   slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
   document.addEventListener("keydown", function (e) {
     // the slider moves itself with the arrows (its input event follows)
@@ -524,6 +592,9 @@ _JS = """
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { show(current - 1); }
     else if (e.key === "Home") { show(0); }
     else if (e.key === "End") { show(last); }
+    else if (e.key === "+" || e.key === "=") { zoomBy(STEP); }
+    else if (e.key === "-") { zoomBy(1 / STEP); }
+    else if (e.key === "0") { document.getElementById("zoom-fit").click(); }
     else { return; }
     e.preventDefault();
   });
@@ -553,11 +624,11 @@ _PAGE = """<!DOCTYPE html>
 <button id="last" title="last step (End)">last »</button>
 <input id="slider" type="range" min="0" max="{last}" value="0" step="1" aria-label="step">
 <span id="step-number" data-step="0">Start</span>
-<label><input id="fit" type="checkbox" checked> fit the picture to the window</label>
+<span id="zoom"><button id="zoom-out" title="smaller (−)">−</button><button id="zoom-in" title="larger (+)">+</button><button id="zoom-fit" title="fit the width, text kept legible (0)">fit</button><span id="zoom-level" data-scale="1"></span></span>
 </div>
 </header>
 <main>
-<div id="picture" class="fit">
+<div id="picture">
 {frames}
 </div>
 <div id="side">
@@ -578,7 +649,8 @@ _PAGE = """<!DOCTYPE html>
 </div>
 <p class="key">Red: the node being processed and the edges its step uses (labelled with the local derivative
 ∂ and the amount added). Orange: the inputs whose gradients just changed. A blank grad has not been
-reached yet; "g + …" is a partial sum that more paths will add to. Keys: ← → (or the slider), Home, End.</p>
+reached yet; "g + …" is a partial sum that more paths will add to. Keys: ← → (or the slider), Home, End;
+zoom: − + 0.</p>
 </div>
 </main>
 <script type="application/json" id="steps-data">{data}</script>

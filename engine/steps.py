@@ -197,6 +197,9 @@ def as_param_set(params):
         return None
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
+    if isinstance(params, (Value, str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError("params must be the Values to draw as parameters (a set or list of Values, or a "
+                        f"Module), got {type(params).__name__}")
     params = set(params)
     for p in params:
         if not isinstance(p, Value):
