@@ -30,6 +30,7 @@ import base64
 import contextlib
 import html
 import math
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -94,11 +95,22 @@ def _explain_missing_dot():
             + INSTALL_HINT) from None
 
 
+WIDE = 600  # points (800 pixels): a drawing wider than this is scaled to the width it is shown in
+
+
 def fit_width(svg):
-    """Graphviz's SVG text made to shrink to the width it is shown in (never to grow): a graph
-    1,500 points wide fits a notebook's output area, its proportions kept (the viewBox)."""
+    """Graphviz's SVG text made to fit the width it is shown in. Inline (classic Notebook), a style
+    shrinks it; JupyterLab and nbconvert show SVG as an <img>, which only the SVG's own size sets: a
+    drawing wider than ``WIDE`` gets width 100% (its height from the viewBox), so it fills the output
+    area instead of overflowing it; a smaller one keeps its size, as text stays the size it was drawn."""
     start = svg.index("<svg")
-    return svg[:start] + '<svg style="max-width:100%;height:auto"' + svg[start + len("<svg"):]
+    end = svg.index(">", start)
+    head = svg[start:end]
+    width = re.search(r'\swidth="([0-9.]+)pt"', head)
+    if width and float(width.group(1)) > WIDE:
+        head = re.sub(r'\sheight="[^"]*"', "", head.replace(width.group(0), ' width="100%"', 1), count=1)
+    head = head.replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
+    return svg[:start] + head + svg[end:]
 
 
 class Drawing(graphviz.Digraph):

@@ -122,9 +122,13 @@ def test_a_drawing_shows_as_svg_and_png_and_shrinks_to_the_output_width():
     png = base64.b64decode(bundle["image/png"])
     assert png.startswith(b"\x89PNG")
     svg = ET.fromstring(bundle["image/svg+xml"].encode())
-    assert svg.get("style") == "max-width:100%;height:auto" and svg.get("viewBox")
-    width_pt = float(svg.get("width").rstrip("pt"))
+    # JupyterLab and nbconvert show SVG as an <img>, sized by the SVG alone: a wide one fills the width
+    assert svg.get("style") == "max-width:100%;height:auto" and svg.get("width") == "100%"
+    assert svg.get("height") is None
+    width_pt = float(svg.get("viewBox").split()[2])
     png_width = struct.unpack(">I", png[16:20])[0]   # the IHDR chunk: one layout, one size (96 dpi)
     assert png_width == pytest.approx(width_pt * 96 / 72, abs=2)
+    small = ET.fromstring(draw_graph(x.tanh())._repr_mimebundle_()["image/svg+xml"].encode())
+    assert small.get("width").endswith("pt") and small.get("height").endswith("pt")  # a small one keeps its size
     assert draw_graph(y)._repr_mimebundle_(include=["image/png"]).keys() == {"image/png"}
     assert draw_graph(y)._repr_mimebundle_(exclude=["image/png"]).keys() == {"image/svg+xml"}
