@@ -23,7 +23,10 @@ operation      ellipse (op_nodes=True)      grey
 =============  ===========================  =============
 
 User labels are escaped before they reach the DOT text (HTML-like labels built from
-``html.escape``; newlines become line breaks), so any label draws as typed.
+``html.escape``; newlines become line breaks), so any label draws as typed, cut to three lines of
+60 characters (the whole label is in the tooltip); an empty or blank label ("" is micrograd's
+default) draws as no label. In Jupyter a drawing shows as SVG with a PNG beside it (for viewers
+that show no SVG), and a wide one shrinks to the output's width.
 """
 
 import base64
@@ -165,6 +168,7 @@ def render(graph, path, format=None):
     ``.gv``/``.dot`` write the DOT text itself, which needs no Graphviz. No other file is left
     behind. Raises ``GraphvizNotInstalled`` when ``dot`` is missing.
     """
+    check_text("format", format)
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     if not fmt:
@@ -523,9 +527,12 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
     with ``.w`` (a list of Values) and ``.b`` (a Value). The limit ``max_nodes`` counts neurons and
     weights.
     """
-    _check_options(rankdir, precision, max_nodes)
-    if not isinstance(plain, bool):
-        raise TypeError(f"plain must be True or False, got {plain!r}")
+    _check_options(rankdir, precision, max_nodes, title)
+    check_flag("plain", plain)
+    check_flag("show_grads", show_grads)
+    for name, flag in (("show_weights", show_weights), ("show_biases", show_biases)):
+        if flag is not None:  # None: as plain says
+            check_flag(name, flag)
     if plain and (show_weights or show_biases or show_grads):
         raise ValueError("plain=True draws the network without numbers: do not also pass show_weights, "
                          "show_biases or show_grads")
@@ -542,6 +549,9 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
     check_size(count, max_nodes, what="network", unit="neurons and weights")
     if input_names is None:
         input_names = [f"x_{k}" for k in range(1, nin + 1)]
+    if isinstance(input_names, (str, bytes)) or not hasattr(input_names, "__len__"):
+        raise TypeError(f"input_names must be a list of {nin} names (one per input), got "
+                        f"{type(input_names).__name__} {_shown(input_names)}")
     if len(input_names) != nin:
         raise ValueError(f"input_names has {len(input_names)} names for {nin} inputs")
     fmt = lambda x: format_number(x, precision)  # noqa: E731
