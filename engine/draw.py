@@ -282,7 +282,7 @@ def _text(s, chars=LABEL_CHARS, lines=LABEL_LINES):
 def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False, grad_width=None):
     cells = []
     if symbol:
-        cells.append(f"<TD><B>{html.escape(symbol, quote=False)}</B></TD>")
+        cells.append(f"<TD><B>{_text(symbol)}</B></TD>")  # a user's operation may have any symbol
     if name is not None:  # None: a constant, whose name is its value
         shown = _text(name)
         cells.append(f'<TD><FONT COLOR="#888888">{shown}</FONT></TD>' if unnamed else f"<TD><B>{shown}</B></TD>")
