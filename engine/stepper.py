@@ -199,7 +199,7 @@ def _states(frame, order, ids, fmt):
         grad = frame.grads.get(v)
         text = "" if grad is None else fmt(grad) + (" + …" if v in frame.partial else "")
         outline = ((CURRENT_COLOUR, "3") if v is current else (UPDATED_COLOUR, "2.5") if v in updated else None)
-        states[i] = ("node", v, text, v is current, outline, grad)
+        states[i] = ("node", text, v is current, outline, grad)
         if v.is_leaf:
             continue
         states[i + "_op"] = ("op", v is current)
@@ -238,10 +238,13 @@ def frame_changes(frames, svg=None):
     precision = shared.options["precision"]
     fmt = lambda x: format_number(x, precision)  # noqa: E731
 
+    node_of = {i: v for v, i in ids.items()}
+
     def redraw(part_id, state):
         part = laid_out[where[part_id]]
         if state[0] == "node":
-            _, v, text, bold, outline, grad = state
+            _, text, bold, outline, grad = state
+            v = node_of[part_id]
             name = None if (v.is_constant and not is_labelled(v)) else names[v]
             return _node_part(part, text, bold, outline, node_tooltip(kinds[v], v, name, grad))
         if state[0] == "op":
