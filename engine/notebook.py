@@ -104,11 +104,14 @@ class Stepper:
                 f'<div style="max-height:420px;overflow:auto;font-size:12px">{self.table}</div></div>')
 
     def _repr_html_(self):
-        # srcdoc holds the whole page, attribute-escaped; the iframe keeps it a separate document.
+        # srcdoc holds the whole page; the iframe keeps it a separate document. In single quotes, only
+        # & and ' need escaping (and <, so that no tool that cuts HTML by pattern finds a tag in it):
+        # the page's many double quotes (SVG and JSON, whose < are \u003c) stay one character each
+        srcdoc = self.page.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
         # The iframe's caption starts hidden and the static copy shown: where scripts run, the script
         # swaps them; where they are removed (with the iframe), the copy stays
         return (f'<iframe id="{self.id}" class="seebackprop-stepper" title="back-propagation stepper" '
-                f'srcdoc="{html.escape(self.page, quote=True)}" '
+                f"srcdoc='{srcdoc}' "
                 f'style="width:100%;height:{self.height}px;border:1px solid #ccc"></iframe>'
                 f'<div id="{self.id}-caption" hidden style="font-size:12px;color:#555">Back propagation in '
                 f'{self.steps} steps: click the picture, then ← → (or the buttons, the slider, Home, End).</div>'

@@ -44,7 +44,7 @@ def test_the_inline_stepper_is_the_stepper_page_in_an_iframe(tmp_path):
     one, two = stepper(a, params={w}), stepper(a, params={w}, height=400)
     assert isinstance(one, Stepper) and one.steps == 3 and a.grad == 0.0   # the graph is left alone
     shown = one._repr_html_()
-    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    srcdoc = html.unescape(re.search(r"srcdoc='([^']*)'", shown).group(1))
     assert srcdoc == one.page
     assert srcdoc == write_stepper_html(a, tmp_path / "page.html", params={w}).read_text(encoding="utf-8")
     assert re.search(r'<iframe id="([^"]+)"', shown).group(1) != re.search(r'<iframe id="([^"]+)"', two._repr_html_()).group(1)
