@@ -303,6 +303,14 @@ def _json_for_script(data):
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def _rows(steps, names, precision, annotate):
+    """``step_rows`` with every note as text: ``annotate`` may return any object (a number, say)."""
+    rows = step_rows(steps, names, precision, annotate)
+    for row in rows:
+        row["note"] = str(row["note"])
+    return rows
+
+
 def _check_page_options(title, annotate):
     check_text("title", title, optional=False)
     if annotate is not None and not callable(annotate):
@@ -322,7 +330,7 @@ def stepper_page(root, frames, *, title="Back propagation, one node at a time", 
     names = display_names(root)
     ids = {v: f"n{i}" for i, v in enumerate(topological_order(root))}  # as engine.draw names them
     steps = [f.step for f in frames[1:]]
-    rows = step_rows(steps, names, precision, annotate)
+    rows = _rows(steps, names, precision, annotate)
     gradient = frames[0].grads[root]
     info = [{
         "step": "0", "node": printable(names[root]), "op": op_text(root),
@@ -353,7 +361,7 @@ def backward_table_html(frames, *, precision=None, annotate=None):
     if precision is None:
         precision = shared.options["precision"]
     names = display_names(shared.root)
-    rows = step_rows([f.step for f in frames[1:]], names, precision, annotate)
+    rows = _rows([f.step for f in frames[1:]], names, precision, annotate)
     e = html.escape
     out = ['<table class="seebackprop-steps"><thead><tr><th>step</th><th>node</th><th>op</th><th>grad</th>'
            '<th>input</th><th>∂node/∂input</th><th>grad × ∂</th><th>input grad</th></tr></thead><tbody>']

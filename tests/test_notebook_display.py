@@ -132,3 +132,10 @@ def test_a_drawing_shows_as_svg_and_png_and_shrinks_to_the_output_width():
     assert small.get("width").endswith("pt") and small.get("height").endswith("pt")  # a small one keeps its size
     assert draw_graph(y)._repr_mimebundle_(include=["image/png"]).keys() == {"image/png"}
     assert draw_graph(y)._repr_mimebundle_(exclude=["image/png"]).keys() == {"image/svg+xml"}
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+def test_a_note_may_be_any_object():
+    y = Value(2.0, label="x").tanh()
+    shown = stepper(y, annotate=lambda node: 5 if node is y else None)._repr_html_()
+    assert "<td rowspan=\"1\">1</td>" in shown and ">5<" in html.unescape(shown)
