@@ -138,7 +138,10 @@ def layout(frames, formats=("svg",)):
 
 
 _PART = re.compile(r"(?=<!-- )")  # before each of Graphviz's comments: "<!-- n3 -->", "<!-- n3&#45;&gt;n4 -->"
-_PIECE = re.compile(r"(?=<(?:a|text|polygon|polyline|path|ellipse)\b)")
+# where a part is cut into pieces: before each element, before a shape's fill (its colours) and its
+# geometry, and before a text's content (one cut per text, with or without a <tspan> in it)
+_PIECE = re.compile(r'(?=<(?:a|text|polygon|polyline|path|ellipse)\b)|(?= (?:fill|d|points|cx)=")'
+                    r"|(?=>[^<]*</text>)")
 _PART_ID = re.compile(r'<g id="f@_([^"]+)" class="(?:node|edge)"')
 _SHAPE = re.compile(r"<(?:polygon|polyline|path|ellipse)\b[^>]*>")
 _TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
@@ -251,8 +254,8 @@ def frame_changes(frames, svg=None):
             return _outline(part, CURRENT_COLOUR, "2.5") if state[1] else part
         return _edge_part(part, state[1])
 
-    # the parts are cut further, before each element (the tooltip's <a>, each shape, each text),
-    # so that a changed grad stores its text and its tooltip, not the node's outline again
+    # the parts are cut further into pieces (_PIECE), so that a changed grad stores its number and
+    # its tooltip, a changed outline its colours, a shown label its colour: not the node again
     pieces = [_PIECE.split(part) for part in laid_out]
     offset = [0]
     for p in pieces:
