@@ -21,11 +21,11 @@ from .common import machine, table
 
 _COMPILE = """
 import json, resource, sys, time
-import engine, engine.writer
+import engine, engine.compiler.python
 from engine import Value, affine
 kind, n, layout = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 if layout == "straight-line":
-    engine.writer.CHUNK = float("inf")
+    engine.compiler.python.CHUNK = float("inf")
 if kind == "chain":
     x = Value(0.5); v = x
     for _ in range(n):

@@ -192,7 +192,7 @@ def main(argv=None):
             print(f"{n:,} nodes: build + backward, PyTorch / this engine = {theirs / ours:.1f}x")
     if args.numba_sizes:
         try:
-            from engine.native import require_numba
+            from engine.compiler.numba import require_numba
             require_numba()
         except ImportError as e:
             print(f"left out: the numba backend ({e})")

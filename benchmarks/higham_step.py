@@ -48,6 +48,22 @@ class EngineEager:
         return [p.data for p in self.model.parameters()]
 
 
+class EngineEagerUserStyle(EngineEager):
+    name = "this engine, eager as users write it (loss with ** 2, zero_grad, backward, update)"
+
+    def steps(self, ks):
+        model = self.model
+        params = model.parameters()
+        for k in ks:
+            out = model(X[k])  # plain numbers in, as a micrograd user passes them
+            y0, y1 = Y[k]
+            loss = 0.5 * ((y0 - out[0]) ** 2 + (y1 - out[1]) ** 2)
+            model.zero_grad()
+            loss.backward()
+            for p in params:
+                p.data -= ETA * p.grad
+
+
 class EngineCompiled:
     name = "this engine, compiled fused step (sgd_step)"
     backend = "python"
@@ -86,7 +102,7 @@ class EngineNumbaStep(EngineCompiled):
     jit_report = []  # (seconds, from numba's cache) of the first construction
 
     def __init__(self, flat):
-        from engine.native import require_numba
+        from engine.compiler.numba import require_numba
         try:
             require_numba()
         except ImportError as e:
@@ -120,7 +136,7 @@ def main(argv=None):
     flat = flat_parameters(initial_arrays())
     ks = sample_sequence(args.steps)
     ks_array = np.array(ks, dtype=np.int64)
-    rows = [EngineEager, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop,
+    rows = [EngineEager, EngineEagerUserStyle, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop,
             ref.Micrograd, ref.Torch, ref.NumpyNetbp, ref.StraightLine, ref.NumbaStraightLine]
     available = []
     for cls in rows:

@@ -169,7 +169,7 @@ def save_figure(fig, out_dir, stem):
 def save_drawing(drawing, out_dir, stem):
     """Write a Graphviz drawing as ``out_dir/stem.gv`` (always) and ``.png`` and ``.svg`` (when the
     ``dot`` program is installed). Returns (paths written, None) or (paths, why PNG and SVG are missing)."""
-    from engine.draw import GraphvizNotInstalled, render
+    from engine.display.draw import GraphvizNotInstalled, render
     os.makedirs(out_dir, exist_ok=True)
     paths = [str(render(drawing, os.path.join(out_dir, f"{stem}.gv")))]
     try:

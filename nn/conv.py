@@ -31,7 +31,7 @@ from engine import max as vmax
 
 from .checks import describe, integer
 from .initializers import check_init, draw, generator
-from .module import Module
+from .module import Module, parameter
 
 
 def _image(x, channels, who, input_label):
@@ -95,9 +95,9 @@ class Conv2d(Module):
         init = check_init(init)
         C, F = self.in_channels, self.out_channels
         W, b = draw(init, generator(rng) if init != "zeros" else None, F, C * k * k)
-        self.filters = [[Value(float(W[f, n]), label=f"W[{l}][{f + 1},{c + 1},{i + 1},{j + 1}]")
+        self.filters = [[parameter(W[f, n], f"W[{l}][{f + 1},{c + 1},{i + 1},{j + 1}]")
                          for n, (c, i, j) in enumerate(np.ndindex(C, k, k))] for f in range(F)]
-        self.biases = [Value(float(b[f]), label=f"b[{l}][{f + 1}]") for f in range(F)]
+        self.biases = [parameter(b[f], f"b[{l}][{f + 1}]") for f in range(F)]
         self._input_label = _pixel_label(l, C)
 
     def __call__(self, x):

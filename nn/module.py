@@ -61,6 +61,14 @@ def _as_float_array(value, shape, name, column_ok=False):
 
 # ---------------------------------------------------------------------------- modules
 
+
+def parameter(x, label):
+    """A weight or a bias: a leaf Value marked ``is_parameter``, which drawings and step tables read
+    to tell parameters from inputs (the engine never guesses it from a label)."""
+    v = Value(float(x), label=label)
+    v.is_parameter = True
+    return v
+
 class Module:
     """Base class: anything that owns parameters (micrograd's ``Module``, with names)."""
 
@@ -90,7 +98,7 @@ class Module:
 
     def _repr_html_(self):
         """How Jupyter shows a module: its summary table, and its parameters (data, grad) folded."""
-        from engine.notebook import html_table
+        from engine.display.jupyter import html_table
         title, headers, rows = self._summary_rows()
         params = [(name, repr(p.data), repr(p.grad)) for name, p in self.named_parameters()]
         return (html_table(headers, rows, caption=title)
@@ -128,8 +136,8 @@ class Neuron(Module):
         weights = _as_float_array(weights, (self.nin,), f"the weights of {where}")
         bias = _as_float_array(bias, (), f"the bias of {where}")
         l, j = self.layer, self.index
-        self.w = [Value(float(v), label=f"W[{l}][{j},{k}]") for k, v in enumerate(weights, 1)]
-        self.b = Value(float(bias), label=f"b[{l}][{j}]")
+        self.w = [parameter(v, f"W[{l}][{j},{k}]") for k, v in enumerate(weights, 1)]
+        self.b = parameter(bias, f"b[{l}][{j}]")
         # Labels are made once here, not on every call: a forward pass only assigns them.
         self._z_label = f"z[{l}]_{j}"
         self._a_label = f"a[{l}]_{j}"

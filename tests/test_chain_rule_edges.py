@@ -16,7 +16,7 @@ import pytest
 
 import engine
 from engine import Value, affine, backward_steps, grad
-from engine.steps import final_grads
+from engine.display.steps import final_grads
 
 bits = lambda xs: [struct.pack("<d", float(x)) for x in xs]  # noqa: E731
 
@@ -75,7 +75,7 @@ def test_a_zero_local_derivative_also_stops_nan_but_a_nan_local_derivative_does_
     x = Value(-2.0)
     y = x.relu()
     y.grad = math.nan
-    from engine.codegen import BACKPROP
+    from engine.core.eager import BACKPROP
     x.grad = -0.0
     BACKPROP[engine.OPS[y.op]](y)  # a NaN arriving at relu off: nothing passes
     assert x.grad == 0.0

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from engine import CompileError, Op, Value, affine, compile
+from engine import CompileError, Value, affine, compile
 from randgraph import fresh_backward, random_graph
 
 
@@ -63,14 +63,6 @@ def test_labels_never_reach_generated_code():
     assert "# w __import__('os').remove('x')" in listing
     assert all(line.split("#", 1)[0].strip() == src_line.split("#", 1)[0].strip()
                for line, src_line in zip(listing.splitlines(), cg.source.splitlines()))
-
-
-def test_data_dependent_operations_are_refused():
-    fake = Op("where", "?", ("a",), "a", ("1.0",), data_dependent_graph=True)
-    x = Value(1.0)
-    node = Value(1.0, None, fake, x)
-    with pytest.raises(CompileError, match="chooses its graph from the data"):
-        compile(node, [x], [])
 
 
 def test_bad_arguments():
@@ -164,11 +156,11 @@ def test_fused_step_follows_the_eager_sgd_loop_for_1000_steps():
 def _eager_forward(cost):
     """Recompute the recorded graph's values in place (the graph is reused with new leaf data)."""
     from engine import topological_order
-    from engine.codegen import forward_expr
-    from engine import numerics
+    from engine.rules.chain import forward_expr
+    from engine.runtimes import python as scalar
     for v in topological_order(cost):
         if v._a is not None:
-            env = dict(numerics.SCALAR)
+            env = dict(scalar.NAMESPACE)
             args = []
             for i, u in enumerate(v.inputs):
                 env[f"_u{i}"] = u.data

@@ -11,7 +11,7 @@ import graphviz
 import pytest
 
 from engine import GraphTooLarge, GraphvizNotInstalled, Value, affine, draw_graph, draw_network, render
-from engine.draw import DEFAULT_MAX_NODES, NODE_STYLES
+from engine.display.draw import DEFAULT_MAX_NODES, NODE_STYLES
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")
@@ -22,6 +22,7 @@ def small_net():
     w = Value(0.5, label="W[2][1,1]")
     b = Value(-0.25, label="b[2][1]")
     x = Value(2.0, label="x_1")
+    w.is_parameter = b.is_parameter = True  # as nn marks its weights and biases
     z = affine([w], [x], b)
     z.label = "z[2]_1"
     a = z.sigmoid()
@@ -259,7 +260,7 @@ def _mlp():
     (lambda v: draw_graph(v, show_grad=None), "show_grad must be True or False"),
     (lambda v: draw_graph(v, legend=1), "legend must be True or False, got int 1"),
     (lambda v: draw_graph(v, title=["t"]), "title must be a string or None, got list"),
-    (lambda v: draw_graph(v, view="frame 3"), "view must be an engine.draw.FrameView or None"),
+    (lambda v: draw_graph(v, view="frame 3"), "view must be an engine.display.draw.FrameView or None"),
     (lambda v: draw_graph(v, params=v), "params must be the Values to draw as parameters"),
     (lambda v: draw_graph(v, rankdir=["LR"]), "rankdir must be one of LR, TB, RL, BT"),
     (lambda v: draw_network(_mlp(), show_grads="yes"), "show_grads must be True or False"),

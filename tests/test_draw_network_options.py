@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from engine import draw_network
-from engine.draw import HIGHLIGHT_COLOUR
+from engine.display.draw import HIGHLIGHT_COLOUR
 from nn import MLP
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,

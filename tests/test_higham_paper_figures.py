@@ -12,7 +12,7 @@ from demos.higham.__main__ import main
 from demos.higham.data import ELEVENTH_POINT, points
 from demos.higham.diagrams import FIGURE_31_SIZES, five_layer, four_layer
 from demos.higham.figures import sigmoid_curves
-from engine.draw import HIGHLIGHT_COLOUR
+from engine.display.draw import HIGHLIGHT_COLOUR
 
 
 def closed_form_sigmoid(x):

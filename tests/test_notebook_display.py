@@ -107,7 +107,7 @@ def test_a_refused_option_message_stays_short_whatever_was_passed():
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
 def test_a_drawing_shows_as_svg_and_png_and_shrinks_to_the_output_width():
-    """An untrusted JupyterLab renders no SVG (it showed the text <engine.draw.Drawing>): the bundle
+    """An untrusted JupyterLab renders no SVG (it showed the text <engine.display.draw.Drawing>): the bundle
     carries a PNG beside the SVG, both of one layout; the SVG never overflows the output area."""
     import base64
     import struct

@@ -1,6 +1,6 @@
 """The inline stepper in a notebook exported to static HTML, in a real headless browser.
 
-A notebook with two ``engine.stepper(...)`` cells runs in a Jupyter kernel (nbclient, ipykernel),
+A notebook with two ``engine.display.stepper(...)`` cells runs in a Jupyter kernel (nbclient, ipykernel),
 nbconvert exports it to HTML (no kernel, no server from then on), and chromium opens the file: the
 arrow keys step the stepper that has the focus and only that one, and the gradient each shows is
 ``backward()``'s. Skipped, with the reason, without the notebooks extra, chromium, playwright or dot.

@@ -8,8 +8,8 @@ import struct
 import pytest
 
 from engine import Value, affine, backward_steps, backward_table, topological_order
-from engine.graph import backward_order
-from engine.steps import display_names, final_grads, node_kind
+from engine import BackwardPass
+from engine.display.steps import display_names, final_grads, node_kind
 
 
 def bits(x):
@@ -110,7 +110,7 @@ def test_apply_true_writes_the_grads_of_backward(seed):
 def test_steps_follow_the_engines_order_and_each_node_is_complete_when_processed(seed):
     root = random_graph(seed)
     steps = list(backward_steps(root))
-    assert [s.node for s in steps] == list(reversed(backward_order(root)))
+    assert [s.node for s in steps] == list(reversed(BackwardPass(root).order))
     assert [s.number for s in steps] == list(range(1, len(steps) + 1))
     root.backward()
     processed = set()
@@ -196,14 +196,17 @@ def test_a_node_used_twice_by_one_operation_gets_two_contributions():
     assert step.contributions[1].grad_after == 6.0 == final_grads(sq)[a]
 
 
-def test_stopping_midway_with_apply_leaves_the_partial_state():
+def test_with_apply_interior_grads_are_written_as_the_steps_go_and_leaves_at_the_end():
     x = Value(0.5, label="x")
     y = x.exp()
     z = y * y + x      # x reached along two paths: through y, and directly
     it = backward_steps(z, apply=True)
-    first = next(it)   # z = add: x receives its direct contribution 1
-    assert first.node is z
-    assert x.grad == 1.0 and z.grad == 1.0
+    first = next(it)   # z = add: x's direct contribution 1 is in the step, not yet in x.grad
+    assert first.node is z and first.contributions[1].amount == 1.0
+    assert z.grad == 1.0 and x.grad == 0.0
+    second = next(it)  # y * y: y's gradient, an interior node, is written as it is computed
+    assert second.node.op == "mul" and y.grad == 2 * y.data
+    assert x.grad == 0.0
     for _ in it:
         pass
     assert x.grad == pytest.approx(1 + 2 * math.exp(1.0))
@@ -223,6 +226,8 @@ def test_node_kinds():
     w = Value(1.0, label="W[2][1,1]")
     bias = Value(0.1, label="b[2][1]")
     x = Value(0.5, label="x_1")
+    assert node_kind(w, w * x) == "input"  # a label is never read as a role ...
+    w.is_parameter = bias.is_parameter = True  # ... the mark is (nn's weights and biases carry it)
     z = affine([w], [x], bias)
     out = z * 2
     kinds = {v: node_kind(v, out) for v in topological_order(out)}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import topological_order
-from engine.steps import final_grads
+from engine.display.steps import final_grads
 
 examples = pytest.importorskip("demos.backprop.examples")
 

@@ -11,7 +11,7 @@ import pytest
 
 from engine import (GraphTooLarge, Value, affine, backward_frames, topological_order, write_frames,
                     write_stepper_html)
-from engine.stepper import _for_page, frame_changes, frame_svg, layout, stepper_page
+from engine.display.stepper import _for_page, frame_changes, frame_svg, layout, stepper_page
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")
@@ -246,7 +246,7 @@ def test_each_frame_of_the_page_shows_what_graphviz_draws_for_that_frame(options
 @needs_dot
 def test_graphviz_lays_the_page_out_once(monkeypatch, tmp_path):
     """One run of Graphviz per page (and per inline stepper, which also takes its PNG from that run)."""
-    from engine.draw import Drawing
+    from engine.display.draw import Drawing
     runs = []
     real_pipe, real_formats = Drawing.pipe, Drawing.pipe_formats
     monkeypatch.setattr(Drawing, "pipe", lambda self, *a, **k: runs.append("pipe") or real_pipe(self, *a, **k))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from engine import (backward_frames, backward_table, draw_graph, draw_network, topological_order, write_frames,
                     write_stepper_html)
-from engine.draw import Drawing, GraphvizNotInstalled
+from engine.display.draw import Drawing, GraphvizNotInstalled
 
 from demos._common import argument_type, check_out_dir, default_out
 

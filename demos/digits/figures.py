@@ -96,7 +96,7 @@ def weight_sharing_slice(conv, image, corner=(2, 2)):
 def draw_weight_sharing(conv, image, out):
     """The slice as a Graphviz drawing (DOT always; PNG and SVG when ``dot`` is installed)."""
     from engine import topological_order
-    from engine.draw import draw_graph
+    from engine.display.draw import draw_graph
     root = weight_sharing_slice(conv, image)
     drawing = draw_graph(root, op_nodes=False, precision=3, rankdir="LR",
                          title="One 3×3 filter of layer 2 on a 4×4 patch: each of its 9 weights W[2][1,1,i,j] "

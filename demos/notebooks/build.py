@@ -95,7 +95,7 @@ _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 
 
 def _without_addresses(nb):
-    """Drop memory addresses from plain-text reprs (``<engine.draw.Drawing at 0x7f...>``): they differ
+    """Drop memory addresses from plain-text reprs (``<engine.display.draw.Drawing at 0x7f...>``): they differ
     at every run and mean nothing to a reader."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):

@@ -108,9 +108,9 @@ def plot_feature_space(solution, out):
 
 def draw_network_diagram(out):
     """Figure 6.2: the 2-2-1 network with the book's weights on its edges, drawn by
-    ``engine.draw.draw_network``. Writes the DOT source (.gv) always, PNG and SVG when Graphviz's
+    ``engine.display.draw.draw_network``. Writes the DOT source (.gv) always, PNG and SVG when Graphviz's
     ``dot`` is installed. Returns (paths written, message or None)."""
-    from engine.draw import draw_network
+    from engine.display.draw import draw_network
     drawing = draw_network(learning.network(exact.BOOK_THETA), input_names=["x₁", "x₂"], precision=3,
                            title="Goodfellow et al. Figure 6.2: h = a[2] = max{0, Wᵀx + c}, "
                                  "f = z[3] = wᵀh + b (edge labels: weights; b: biases c and b)")

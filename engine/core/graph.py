@@ -1,6 +1,10 @@
-"""Walking a graph of Values without recursion: topological order, edges, non-finite values."""
+"""Walking a graph of Values without recursion: topological order, edges, non-finite values.
+
+Every walk keeps its marks in sets and dicts of its own, never in the nodes."""
 
 import math
+
+from .eager import PARTIALS
 
 
 def _check_root(root, who):
@@ -48,105 +52,58 @@ def topological_order(root):
     return order
 
 
-# Marks that backward_order leaves in the grad slot of an interior node while it walks the graph.
-_OPEN = object()  # inputs pushed, node not yet emitted
-_DONE = object()  # emitted into the order
-# The -0.0 that backward_order gives a leaf it holds: a float object of its own (made at run time,
-# so no literal -0.0 anywhere is the same object), so "is _HELD" means "held by this walk".
-_HELD = float("-0.0")
+def interior_order(root, leaves):
+    """The non-leaf nodes under ``root`` in topological order (``root`` last), for a backward pass;
+    each distinct leaf (parameter, input, constant) is appended to the list ``leaves``.
 
-
-def backward_order(root, held=None):
-    """The non-leaf nodes under ``root`` in topological order, for ``Value.backward``.
-
-    The same walk as ``topological_order``, but leaves (parameters, inputs, constants) are never
-    pushed, which halves the work on a network, and the walk's state is kept in the grad slot of
-    each interior node (every interior grad is about to be overwritten anyway) rather than in a
-    dict. On return every interior grad is -0.0: the exact additive identity of IEEE arithmetic
-    (-0.0 + x == x bit for bit, even for x == -0.0), so each ends up as the plain sum of its
-    chain-rule contributions.
-
-    ``held``, a list, receives a pair (leaf, its grad as it was) for each leaf, whose grad is set
-    to -0.0 as well, so that the pass computes this pass's gradient alone; ``Value.backward`` then
-    adds the held number back, once per leaf (so a second pass doubles a leaf's grad exactly).
-    A leaf is recognised as held by the identity of the -0.0 object it holds (one of its own,
-    ``_HELD``, that nothing else stores): cheaper than a dict, and exact. Without ``held`` the
-    leaves are not touched. The caller holds ``Value.backward``'s lock: two walks at
-    once would read each other's marks.
-    """
+    The same walk as ``topological_order`` but leaves are never pushed, which halves the work on a
+    network. The walk's marks live in sets of its own, never in the nodes: two walks at once, in
+    one thread or several, cannot see each other. A node is pushed twice: the first pop expands its
+    inputs (``opened``), the second emits it (``done``)."""
     if root._a is None:
+        leaves.append(root)
         return []
-    restore = held is None
-    if restore:
-        held = []
-    hold = held.append
-    HELD = _HELD
+    opened, done, held = set(), set(), set()
+    open_, finish, hold_mark, hold = opened.add, done.add, held.add, leaves.append
     order = []
     emit = order.append
     stack = [root]
     push = stack.append
     pop = stack.pop
-    OPEN, DONE = _OPEN, _DONE
-    try:
-        while stack:
-            v = pop()
-            s = v.grad
-            if s is OPEN:  # second visit: all of its inputs are emitted
-                v.grad = DONE
+    while stack:
+        v = pop()
+        if v in opened:  # second visit: all of its inputs are emitted
+            if v not in done:
+                finish(v)
                 emit(v)
-                continue
-            if s is DONE:
-                continue
-            v.grad = OPEN
-            push(v)
-            a = v._a
-            if a.__class__ is tuple:  # variadic node: all inputs in _a
-                for p in reversed(a):  # reversed so that the first input's side comes first
-                    if p._a is None:
-                        if p.grad is not HELD:
-                            hold((p, p.grad))
-                            p.grad = HELD
-                    elif p.grad is not DONE:
-                        push(p)
-                continue
-            b = v._b  # pushed before a so that a's side of the graph is emitted first
-            if b is not None:
-                if b._a is None:
-                    if b.grad is not HELD:
-                        hold((b, b.grad))
-                        b.grad = HELD
-                elif b.grad is not DONE:
-                    push(b)
-            if a._a is None:
-                if a.grad is not HELD:
-                    hold((a, a.grad))
-                    a.grad = HELD
-            elif a.grad is not DONE:
-                push(a)
-    except BaseException:  # interrupted: the leaves too are left as they were
-        restore = True
-        raise
-    finally:
-        for v in order:
-            v.grad = -0.0
-        for v in stack:  # only after an interruption: leave no mark behind
-            v.grad = -0.0
-        if restore:  # the caller did not ask for the leaves: leave them as they were
-            release(held)
+            continue
+        open_(v)
+        push(v)
+        a = v._a
+        if a.__class__ is tuple:  # variadic node: all inputs in _a
+            for p in reversed(a):  # reversed so that the first input's side comes first
+                if p._a is None:
+                    if p not in held:
+                        hold_mark(p)
+                        hold(p)
+                elif p not in done:
+                    push(p)
+            continue
+        b = v._b  # pushed before a so that a's side of the graph is emitted first
+        if b is not None:
+            if b._a is None:
+                if b not in held:
+                    hold_mark(b)
+                    hold(b)
+            elif b not in done:
+                push(b)
+        if a._a is None:
+            if a not in held:
+                hold_mark(a)
+                hold(a)
+        elif a not in done:
+            push(a)
     return order
-
-
-def accumulate(held):
-    """The end of a pass: each leaf ``backward_order`` held adds the gradient this pass gave it
-    to the grad it held before (PyTorch's accumulation into leaves, once per leaf)."""
-    for p, g in held:
-        p.grad = g + p.grad
-
-
-def release(held):
-    """Give each held leaf back the grad it held before: a pass that did not finish adds nothing."""
-    for p, g in held:
-        p.grad = g
 
 
 def edges(root):
@@ -159,7 +116,6 @@ def edges(root):
 def local_derivatives(node):
     """d(node)/d(input) for each input of ``node``, in ``node.inputs`` order, from the operation
     table (``None`` for a constant of the operation, such as n in x ** n; ``()`` for a leaf)."""
-    from .codegen import PARTIALS
     _check_root(node, "local_derivatives")
     if node._a is None:
         return ()

@@ -1,29 +1,29 @@
 """``Value``: one float that remembers how it was computed, and reverse-mode differentiation over it.
 
 A Value holds six slots and no closure: ``data``, ``grad``, ``label``, the operation
-(``_operation``, a row of ``engine/ops.py``; ``_op`` is micrograd's string for it) and its inputs:
+(``_operation``, a row of ``engine/rules/table.py``; ``_op`` is micrograd's string for it) and its inputs:
 ``_a`` and ``_b`` for the unary and binary operations, the whole tuple of inputs in ``_a`` for the
 variadic ``affine`` (``inputs`` gives them all as a tuple). Two slots instead of a tuple of inputs
 save an allocation per node: less memory, and less work for Python's garbage collector, which
 otherwise dominates the time to build a graph of a million nodes. A seventh, ``__dict__``, holds the
 attributes users attach (micrograd code does). The arithmetic methods and the backward step of
-every operation are generated from that table (``engine/codegen.py``), so this file holds only the
-plumbing: lifting plain numbers, walking the graph and the ``backward`` loop."""
+every operation are generated from that table by the rule compiler (``engine/rules``), so this file
+holds only the plumbing: lifting plain numbers, micrograd's constructor, and ``backward``, which a
+``BackwardPass`` (``engine/core/backward.py``) carries out."""
 
+import html
 import inspect
 import numbers
-import threading
 
 import numpy as np
 
-from . import codegen
-from .graph import NonFiniteError, accumulate, backward_order, first_nonfinite, release
-from .ops import CONST, OPS
+from ..rules import source
+from ..rules.table import BUILTIN, CONST, UNARY, closure_op
+from .backward import BackwardPass
+from .eager import BACKPROP
+from .graph import NonFiniteError, first_nonfinite
 
-_POWC = OPS["powc"]
-
-_BACKPROP = codegen.BACKPROP
-_BACKWARD_LOCK = threading.Lock()
+_POWC = BUILTIN["powc"]
 _ACCEPTED = "a Value or a real number (int or float)"
 
 
@@ -74,12 +74,19 @@ class Value:
     # an optimizer's ``p.m``); it costs one pointer per node until an attribute is set.
     __slots__ = ("data", "grad", "label", "_operation", "_a", "_b", "__dict__")
 
+    # nn sets it on its weights and biases; drawings and step tables read it (never a label) to
+    # tell the parameters of a graph from its inputs. A class default: costs nothing per node.
+    is_parameter = False
+
     def __init__(self, data, label=None, _operation=None, _a=None, _b=None):
         if data.__class__ is not float:
             data = _to_float(data)
         self.data = data
         self.grad = 0.0
         if label is not None and label.__class__ is not str:
+            if isinstance(label, (tuple, list, set, frozenset)):  # micrograd: Value(data, _children, _op)
+                _closure_node(self, label, _operation, _a)
+                return
             label = _label(label)
         self.label = label
         self._operation = _operation
@@ -103,8 +110,9 @@ class Value:
     @property
     def _op(self):
         """micrograd's ``_op``: the operation as a short string for drawings: '' for a leaf (and a
-        constant), '+', '*', 'tanh', 'exp', 'ReLU', '**2' for a power with a number exponent, and
-        the table's symbol for the operations micrograd does not have ('σ', 'log', '/', 'Σ', ...)."""
+        constant), '+', '*', 'tanh', 'exp', 'ReLU', '**2' for a power with a number exponent, the
+        table's symbol for the operations micrograd does not have ('σ', 'log', '/', 'Σ', ...), and
+        the text given to ``Value(data, children, op)``."""
         op = self._operation
         if op is None or op is CONST:
             return ""
@@ -124,7 +132,21 @@ class Value:
         b = self._b
         return (a,) if b is None else (a, b)
 
-    _prev = inputs  # micrograd's name, for code written against it (a tuple here, not a set)
+    @property
+    def _prev(self):
+        """micrograd's ``_prev``: the Values this node was computed from, without the constants of
+        its operation (the 2 of ``x ** 2`` is part of the operation, as in micrograd, and is drawn
+        in its label ``**2``). A tuple in argument order here (micrograd's is a set)."""
+        if self._operation is _POWC:
+            return (self._a,)
+        return self.inputs
+
+    @property
+    def is_closure(self):
+        """True for a node made micrograd's way, ``Value(data, children, op)``, whose derivative is
+        its own ``_backward`` closure rather than a row of the table."""
+        op = self._operation
+        return op is not None and op.kind == "closure"
 
     @property
     def is_leaf(self):
@@ -147,8 +169,12 @@ class Value:
 
     def _repr_html_(self):
         """How Jupyter shows a Value: label, data, grad and operation as a small table."""
-        from .notebook import value_html
-        return value_html(self)
+        e = html.escape
+        cells = [e("" if self.label is None else str(self.label)), e(repr(self.data)), e(repr(self.grad)),
+                 e(self.op or "(leaf)"), str(len(self.inputs))]
+        return ('<table class="seebackprop"><caption style="text-align:left;font-weight:bold">Value'
+                '</caption><thead><tr><th>label</th><th>data</th><th>grad</th><th>op</th><th>inputs</th>'
+                '</tr></thead><tbody><tr>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr></tbody></table>")
 
     # Values compare and hash by identity (object's defaults), so they work as set members and
     # dict keys; == is deliberately not overloaded.
@@ -161,36 +187,18 @@ class Value:
 
         PyTorch's convention: leaves (parameters, inputs) *accumulate*, so a batch whose samples
         each call ``backward()`` ends with the gradient of the sum, and ``zero_grad()`` (or
-        ``p.grad = 0.0``) belongs between training steps. As in PyTorch, a pass computes a leaf's
-        whole gradient first and then adds it once (a second pass doubles it exactly). Interior
+        ``p.grad = 0.0``) belongs between training steps; a leaf whose grad is ``None`` gets this
+        pass's gradient. As in PyTorch, a pass computes a leaf's whole gradient first and then adds
+        it once (a second pass doubles it exactly), and a pass that fails adds nothing. Interior
         nodes are set afresh on every pass (micrograd compounds them too). A node reached along
         several paths gets the sum over all paths. The graph is walked with an explicit stack, so
-        a chain of a million nodes is fine. Passes in several threads run one after the other (one
-        lock), so each is correct.
+        a chain of a million nodes is fine. Passes in several threads take turns (one lock).
 
         ``check_finite=True`` is the anomaly mode: afterwards, if any value or gradient of the
         graph is NaN or infinite, raise ``NonFiniteError`` naming the first node where it
         appeared (its label, operation and inputs; see ``engine.first_nonfinite``).
         """
-        if gradient.__class__ is not float:
-            if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
-                raise TypeError(f"backward(gradient=...) takes a real number, got {_describe(gradient)}")
-            gradient = float(gradient)
-        with _BACKWARD_LOCK:  # the walk keeps its marks in the interior nodes' grad slots
-            if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf
-                self.grad += gradient
-            else:
-                held = []  # (leaf, its grad before this pass); the pass starts each leaf at -0.0
-                order = backward_order(self, held)  # also resets every interior grad to -0.0
-                self.grad = gradient
-                backprop = _BACKPROP
-                try:
-                    for v in reversed(order):
-                        backprop[v._operation](v)
-                except BaseException:  # an interrupted pass adds nothing to the leaves
-                    release(held)
-                    raise
-                accumulate(held)
+        BackwardPass(self, gradient).run()
         if check_finite:
             report = first_nonfinite(self)
             if report is not None:
@@ -198,20 +206,48 @@ class Value:
 
     def _backward(self):
         """micrograd's per-node step: add ``self.grad * d(self)/d(input)`` to each input's
-        ``.grad``, from the operation table (nothing for a leaf). Setting the root's grad to 1 and
-        calling ``_backward()`` on every node in reverse topological order is ``backward()``
-        (on a graph whose interior grads start at 0)."""
-        if self._a is not None:
-            _BACKPROP[self._operation](self)
+        ``.grad``, from the operation table (nothing for a leaf, or for a node made with
+        ``Value(data, children, op)`` whose ``_backward`` was never set, as in micrograd). Setting
+        the root's grad to 1 and calling ``_backward()`` on every node in reverse topological order
+        is ``backward()`` (on a graph whose interior grads start at 0)."""
+        op = self._operation
+        if self._a is not None and op.kind != "closure":
+            BACKPROP[op](self)
+
+
+def _closure_node(v, children, op_text, extra):
+    """``Value(data, children, op)``, micrograd's form: a node whose inputs are ``children`` and
+    whose derivative is the ``_backward`` closure the user sets on it (``backward()`` calls it in
+    reverse topological order). No children: a leaf (labelled by nothing, as micrograd's)."""
+    if extra is not None:
+        raise TypeError("Value(data, children, op) takes three arguments, as micrograd's Value")
+    if op_text is None:
+        op_text = ""
+    if not isinstance(op_text, str):
+        raise TypeError(f"Value(data, children, op): op must be a string such as 'sin', got "
+                        f"{_describe(op_text)}")
+    kids = tuple(children)
+    for i, k in enumerate(kids):
+        if not isinstance(k, Value):
+            raise TypeError(f"Value(data, children, op): children[{i}] must be a Value, got {_describe(k)}")
+    v.label = None
+    v._b = None
+    if not kids:
+        v._operation = None
+        v._a = None
+    elif len(kids) <= 2:
+        v._operation = closure_op(op_text)
+        v._a = kids[0]
+        v._b = kids[1] if len(kids) == 2 else None
+    else:
+        v._operation = closure_op(op_text)
+        v._a = kids
 
 
 def _label(label):
     """A label that is a string of another class (NumPy's np.str_, a str subclass) as a plain str."""
     if isinstance(label, str):
         return str.__str__(label)
-    if isinstance(label, (tuple, list, set)):  # micrograd's Value(data, _children, _op)
-        raise TypeError("Value(data, label) takes a label as its second argument; the inputs of a node "
-                        "are recorded by the operations, not passed in (micrograd's _children)")
     raise TypeError(f"a label must be a string, got {_describe(label)}")
 
 
@@ -227,22 +263,23 @@ def lift(x, symbol, partner):
 
 
 def _install_methods():
-    ops = OPS
+    # Python's operators, then every unary row of the table as a method of its name (a new unary
+    # row of the table is a method with no other code), and max.
     methods = [
         ("add", "__add__", False), ("add", "__radd__", True),
         ("sub", "__sub__", False), ("sub", "__rsub__", True),
         ("mul", "__mul__", False), ("mul", "__rmul__", True),
         ("div", "__truediv__", False), ("div", "__rtruediv__", True),
         ("pow", "_pow_value", False), ("powc", "_pow_number", False), ("pow", "__rpow__", True),
-        ("neg", "__neg__", False),
-        ("exp", "exp", False), ("log", "log", False), ("tanh", "tanh", False),
-        ("sigmoid", "sigmoid", False), ("relu", "relu", False), ("softplus", "softplus", False),
-        ("max", "max", False),
-    ]
+        ("neg", "__neg__", False), ("abs", "__abs__", False), ("max", "max", False),
+    ] + [(name, name, False) for name in UNARY if name != "neg"]
     for opname, method, swap in methods:
-        fn = codegen.make_eager(ops[opname], method, Value, lift, swap)
+        op = BUILTIN[opname]
+        ns = source.namespace(op, Value=Value, OP=op, lift=lift)
+        fn = source.build(source.method_source(op, method, swap), ns, f"method_{op.name}")
+        fn.__name__ = method
         fn.__qualname__ = f"Value.{method}"
-        fn.__doc__ = f"{opname}: {ops[opname].forward}   (see engine/ops.py)"
+        fn.__doc__ = f"{opname}: {op.forward}   (see engine/rules/table.py)"
         setattr(Value, method, fn)
 
 
@@ -268,18 +305,20 @@ def _length_error(w, x):
     raise ValueError(f"affine: {len(w)} weights for {len(x)} inputs; they must match")
 
 
-def _lift_or_fail(x, symbol):
+def lift_or_fail(x, symbol):
     v = lift(x, symbol, None)
     if v is NotImplemented:
         raise TypeError(f"{symbol}: expected Values or real numbers, got {_describe(x)}")
     return v
 
 
-affine = codegen.make_variadic(OPS["affine"], Value, _lift_or_fail, _length_error)
+affine = source.build(source.variadic_source(BUILTIN["affine"]),
+                      source.namespace(BUILTIN["affine"], Value=Value, OP=BUILTIN["affine"], CONST=CONST,
+                                       lift_or_fail=lift_or_fail, length_error=_length_error), "affine")
 affine.__doc__ = """z = b + Σ_k w_k x_k as one node (equation 5.2 of Higham & Higham for one neuron).
 
 ``ws`` and ``xs`` are equally long sequences of Values or numbers (numbers become constants); the
-node's inputs are (b, w_1, x_1, w_2, x_2, ...). Generated from the ``affine`` row of engine/ops.py."""
+node's inputs are (b, w_1, x_1, w_2, x_2, ...). Generated from the ``affine`` row of engine/rules/table.py."""
 
 Value.__pow__ = _pow
 Value.__pos__ = _pos

@@ -8,7 +8,7 @@ folds the operation's symbol into the value node instead). It shows inline in Ju
 Without ``dot`` the DOT text is still built (``drawing.source``); rendering then raises
 ``GraphvizNotInstalled``, which says how to install Graphviz.
 
-Node kinds (see ``engine.steps.node_kind``) are told apart by shape *and* colour, so a grey-scale
+Node kinds (see ``engine.display.steps.node_kind``) are told apart by shape *and* colour, so a grey-scale
 print still shows them (``legend=True`` draws this key beside the graph):
 
 =============  ===========================  =============
@@ -41,9 +41,9 @@ from pathlib import Path
 
 import graphviz
 
-from .graph import topological_order
+from ..core.graph import topological_order
 from .steps import NODE_KINDS, as_param_set, display_names, format_number, is_labelled, node_kind, printable
-from .value import Value
+from ..core.value import Value
 
 DEFAULT_MAX_NODES = 2000  # Values; a bigger graph is unreadable and slow for dot to lay out
 
@@ -119,7 +119,7 @@ def fit_width(svg):
 class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` (``GraphvizNotInstalled``),
     and which Jupyter shows as SVG *and* PNG: viewers that do not show SVG (an untrusted JupyterLab
-    shows it as the text ``<engine.draw.Drawing>``) show the PNG."""
+    shows it as the text ``<engine.display.draw.Drawing>``) show the PNG."""
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         pictures = self.pipe_formats(["svg", "png"])  # one layout for both; no dot: GraphvizNotInstalled
@@ -187,7 +187,7 @@ def render(graph, path, format=None):
 
 @dataclass
 class FrameView:
-    """The state of a backward pass part-way through, for drawing one frame (``engine.stepper``).
+    """The state of a backward pass part-way through, for drawing one frame (``engine.display.stepper``).
 
     ``grads``: the gradients as they are at this step (a node absent has received nothing yet and is
     drawn with a blank grad); ``partial``: nodes whose gradient is still a partial sum (more
@@ -319,7 +319,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
     """The graph under ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
 
     params:     the Values to draw as parameters (a set, any iterable or a Module); by default the
-                leaves labelled "W[..." or "b[..." (nn's weights and biases) are parameters.
+                leaves marked ``is_parameter`` (nn's weights and biases) are parameters.
     op_nodes:   True: each operation is its own small node (micrograd's style); False: its symbol is
                 folded into the value node it produces.
     rankdir:    "LR" (left to right) or "TB" (top to bottom); also "RL", "BT".
@@ -328,7 +328,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
     max_nodes:  refuse (``GraphTooLarge``) a graph of more Values than this.
     legend:     add a key of the node kinds.
     title:      a caption above the graph (a string).
-    view:       a ``FrameView`` of a backward pass part-way through (used by ``engine.stepper``).
+    view:       a ``FrameView`` of a backward pass part-way through (used by ``engine.display.stepper``).
 
     Labels are drawn on at most three lines of 60 characters (the whole label is in the tooltip);
     an empty or blank label draws as an unlabelled node does (``v<i>``).
@@ -338,7 +338,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
     check_graph_options(op_nodes=op_nodes, rankdir=rankdir, precision=precision, show_grad=show_grad,
                         max_nodes=max_nodes, legend=legend, title=title)
     if view is not None and not isinstance(view, FrameView):
-        raise TypeError(f"view must be an engine.draw.FrameView or None, got {type(view).__name__}")
+        raise TypeError(f"view must be an engine.display.draw.FrameView or None, got {type(view).__name__}")
     order = topological_order(root)
     check_size(len(order), max_nodes)
     params = as_param_set(params)

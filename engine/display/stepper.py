@@ -1,7 +1,7 @@
 """Frames of back propagation and an offline HTML page that steps through them.
 
 ``backward_frames(root)`` describes the graph once before the first step (only the output's
-gradient is known) and once after each step of ``engine.steps.backward_steps``: the node just
+gradient is known) and once after each step of ``engine.display.steps.backward_steps``: the node just
 processed is outlined in red, the edges its step used are red and labelled with the local
 derivative and the chain-rule product added, the inputs whose gradients changed are outlined in
 orange, and every gradient is drawn as it is at that moment: blank while nothing has reached the
@@ -11,7 +11,7 @@ node, "g + …" while it is a partial sum that more consumers will add to, plain
 JavaScript inline; no server, no network, nothing fetched) that a double click opens in a browser:
 previous/next buttons, a slider, the keyboard (← →, Home, End), a zoom, and the table row of the
 current step beside the picture. Graphviz's ``dot`` lays the graph out ONCE per page: every frame
-has the same layout (``engine.draw.FrameView``), so a frame is the laid-out picture with some
+has the same layout (``engine.display.draw.FrameView``), so a frame is the laid-out picture with some
 nodes' and edges' colours and numbers changed, and the page stores only those changes.
 """
 
@@ -24,10 +24,10 @@ from pathlib import Path
 
 from .draw import (CURRENT_COLOUR, DEFAULT_MAX_NODES, UPDATED_COLOUR, FrameView, GraphvizNotInstalled,
                    check_graph_options, check_size, check_text, draw_graph, edge_id, node_tooltip)
-from .graph import topological_order
+from ..core.graph import topological_order
 from .steps import (as_param_set, backward_steps, display_names, format_number, is_labelled, node_kind, op_text,
                     printable, step_rows)
-from .value import Value
+from ..core.value import Value
 
 DEFAULT_MAX_FRAMES = 300  # one frame per non-leaf node, plus the start
 
@@ -54,7 +54,7 @@ class Frame:
 
     @property
     def view(self):
-        """This frame as a ``FrameView`` for ``engine.draw.draw_graph``."""
+        """This frame as a ``FrameView`` for ``engine.display.draw.draw_graph``."""
         step = self.step
         return FrameView(dict(self.grads), set(self.partial), step.node if step else None,
                          step.contributions if step else (), self._pass.edge_labels)
@@ -71,7 +71,7 @@ def backward_frames(root, gradient=1.0, *, params=None, op_nodes=True, rankdir="
     """The frames of ``root.backward(gradient)``: 1 + (number of non-leaf nodes) of them.
 
     Nothing in the graph is modified (the steps work on their own copy of the gradients). The
-    drawing options are those of ``engine.draw.draw_graph`` (checked here, before any work);
+    drawing options are those of ``engine.display.draw.draw_graph`` (checked here, before any work);
     ``max_frames`` refuses (``GraphTooLarge``) a pass of more frames than that.
     """
     if not isinstance(root, Value):
@@ -175,7 +175,7 @@ def _node_part(part, grad_text, bold, outline, tooltip):
         part = _outline(part, *outline)
     part = _TOOLTIP.sub(lambda m: f'xlink:title="{html.escape(tooltip, quote=True)}"', part, count=1)
     texts = list(_TEXT.finditer(part))
-    last = texts[-1]  # the grad cell is the label's last cell (engine.draw._value_label)
+    last = texts[-1]  # the grad cell is the label's last cell (engine.display.draw._value_label)
     attrs = last.group(1).replace(' font-weight="bold"', "")
     number = f'<tspan font-weight="bold">{_svg_text(grad_text)}</tspan>' if bold else _svg_text(grad_text)
     return part[:last.start()] + f"<text{attrs}>grad {number}</text>" + part[last.end():]
@@ -331,7 +331,7 @@ def stepper_page(root, frames, *, title="Back propagation, one node at a time", 
         precision = frames[0]._pass.options["precision"]
     check_graph_options(precision=precision)
     names = display_names(root)
-    ids = {v: f"n{i}" for i, v in enumerate(topological_order(root))}  # as engine.draw names them
+    ids = {v: f"n{i}" for i, v in enumerate(topological_order(root))}  # as engine.display.draw names them
     steps = [f.step for f in frames[1:]]
     rows = _rows(steps, names, precision, annotate)
     gradient = frames[0].grads[root]
@@ -463,7 +463,7 @@ _JS = """
 (function () {
   "use strict";
   var info = JSON.parse(document.getElementById("steps-data").textContent);
-  // the pictures: frame 0's SVG in parts, then each frame's changed parts (engine/stepper.py)
+  // the pictures: frame 0's SVG in parts, then each frame's changed parts (engine/display/stepper.py)
   var pictures = JSON.parse(document.getElementById("frames-data").textContent);
   var parts = pictures.base.slice(), at = 0;
   function partsOf(k) {

@@ -1,7 +1,7 @@
 """Back propagation one node at a time: the steps of ``Value.backward()``, as data you can print.
 
 ``backward_steps(root)`` yields one ``BackwardStep`` per non-leaf node, in exactly the order the
-engine's ``backward()`` processes them (``reversed(engine.graph.backward_order(root))``). A step holds
+engine's ``backward()`` processes them: both are a ``BackwardPass`` (``engine/core/backward.py``). A step holds
 the node, the gradient d(root)/d(node) it holds when processed (final by then: every consumer of the
 node came earlier), and for each of its inputs, in ``node.inputs`` order, the local derivative
 d(node)/d(input) taken from the operation table and the chain-rule product grad * local added to that
@@ -13,8 +13,10 @@ pass's gradient added to what it held before (leaves accumulate, as in PyTorch; 
 
 By default the steps work on their own copy of the gradients and leave every ``.grad`` of the graph
 as it was (so you can step through a graph whose grads you still need). ``apply=True`` writes each
-addition into the Values' ``.grad`` as it happens, which is how ``backward()`` itself proceeds; after
-the last step the grads are those of ``root.backward(gradient)``.
+interior node's gradient into its ``.grad`` as the steps go and, when the last step has been taken,
+adds each leaf's gradient to its ``.grad``, as ``backward()`` does at the end of its pass: after the
+last step the grads are those of ``root.backward(gradient)``. A pass abandoned before its end adds
+nothing to any leaf; passes interleaved with it (another ``backward()``) all count.
 
 ``backward_table(root)`` prints the whole pass as a table; ``display_names(root)`` gives every node
 the name the tables and drawings use (its label, the number of a constant, or ``v<i>``).
@@ -23,10 +25,9 @@ the name the tables and drawings use (its label, the number of a constant, or ``
 import numbers
 from dataclasses import dataclass
 
-from .codegen import AMOUNTS
-from .ops import OPS
-from .graph import accumulate, backward_order, local_derivatives, topological_order
-from .value import Value
+from ..core.backward import BackwardPass
+from ..core.graph import local_derivatives, topological_order
+from ..core.value import Value
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,48 +73,31 @@ def backward_steps(root, gradient=1.0, *, apply=False):
     """An iterator over the steps of ``root.backward(gradient)``, in the engine's order.
 
     ``apply=False`` (default): the steps compute on a private copy of the gradients; no ``.grad``
-    of the graph changes. ``apply=True``: each step writes its additions into the inputs' ``.grad``
-    (and the first one seeds ``root.grad``), so stopping after step k leaves the graph as
-    ``backward()`` would have it after k nodes. The graph is read when this function is called;
-    the steps are computed lazily, one per ``next()``. A leaf root gives no steps.
+    of the graph changes. ``apply=True``: each step writes the gradients of its interior inputs (and
+    the first one seeds ``root.grad``), and after the last step every leaf adds its gradient, as
+    ``backward()`` does; a pass abandoned before its end changes no leaf. The graph is read when
+    this function is called; the steps are computed lazily, one per ``next()``. A leaf root gives no
+    steps (with ``apply=True`` it accumulates the seed gradient, as ``backward()`` does).
     """
     gradient = _check_root(root, gradient)
-    held = []
-    if apply:
-        order = backward_order(root, held)  # resets every grad of the pass to -0.0, as backward() does
-        if root._a is None:
-            root.grad += gradient  # a leaf root accumulates d(root)/d(root) = 1, as in backward()
-        else:
-            root.grad = gradient
-    else:
-        nodes = [v for v in topological_order(root) if v._a is not None]
-        saved = [v.grad for v in nodes]
-        order = backward_order(root)  # the engine's own order; it resets the interior grads ...
-        for v, g in zip(nodes, saved):  # ... which are put back: this mode touches nothing
-            v.grad = g
-    return _steps(root, gradient, order, apply, held)
+    bp = BackwardPass(root, gradient)
+    bp.require_rules("backward_steps")
+    return _steps(bp, apply)
 
 
-def _steps(root, gradient, order, apply, held):
-    grads = {root: gradient}
-    for number, node in enumerate(reversed(order), 1):
-        g = grads[node]  # every non-root node had a consumer processed before it
+def _steps(bp, apply):
+    if apply and bp.order:
+        bp.root.grad = bp.gradient
+    for number, (node, g, entries) in enumerate(bp.steps(), 1):
         contributions = []
-        amounts = AMOUNTS[OPS[node.op]](node, g)  # backward()'s own arithmetic (engine/ops.py's header)
-        for position, (p, d, amount) in enumerate(zip(node.inputs, local_derivatives(node), amounts)):
-            first = p not in grads
-            before = -0.0 if first else grads[p]
-            if d is None:  # a constant of the operation: backward() sets its grad to 0.0
-                after = 0.0
-            else:
-                after = before + amount
-            grads[p] = after
-            if apply:
+        for position, ((p, amount, before, after), d) in enumerate(zip(entries, local_derivatives(node))):
+            first = before is None
+            if apply and p._a is not None:
                 p.grad = after
-            contributions.append(Contribution(position, p, d, amount, before, after, first))
+            contributions.append(Contribution(position, p, d, amount, -0.0 if first else before, after, first))
         yield BackwardStep(number, node, g, tuple(contributions))
     if apply:  # the pass is over: each leaf adds its gradient to what it held, as backward() does
-        accumulate(held)
+        bp.commit()
 
 
 def final_grads(root, gradient=1.0, steps=None):
@@ -122,8 +106,12 @@ def final_grads(root, gradient=1.0, steps=None):
     leaf held);
     ``steps``, the list of ``backward_steps(root, gradient)`` if already made, saves a second pass."""
     gradient = _check_root(root, gradient)
+    if steps is None:
+        bp = BackwardPass(root, gradient)
+        bp.require_rules("the step tables")
+        return dict(bp.gradients())
     grads = {root: gradient}
-    for step in backward_steps(root, gradient) if steps is None else steps:
+    for step in steps:
         for c in step.contributions:
             grads[c.input] = c.grad_after
     return grads
@@ -175,8 +163,8 @@ NODE_KINDS = ("output", "parameter", "input", "constant", "intermediate")
 
 def node_kind(node, root, params=None):
     """One of ``NODE_KINDS``: the root is the output; a leaf is a constant (made from a plain number),
-    a parameter (in ``params``, or, when ``params`` is None, labelled "W[..." or "b[..." as nn's
-    weights and biases are) or else an input; every other node is an intermediate value."""
+    a parameter (in ``params``, or, when ``params`` is None, marked ``is_parameter`` on the node,
+    as ``nn``'s weights and biases are) or else an input; every other node is an intermediate value."""
     if node is root:
         return "output"
     if not node.is_leaf:
@@ -185,10 +173,7 @@ def node_kind(node, root, params=None):
         return "constant"
     if params is not None:
         return "parameter" if node in params else "input"
-    label = node.label
-    if isinstance(label, str) and label.startswith(("W[", "b[")):
-        return "parameter"
-    return "input"
+    return "parameter" if node.is_parameter else "input"
 
 
 def as_param_set(params):

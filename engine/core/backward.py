@@ -1,0 +1,147 @@
+"""One backward pass: the single owner of a pass's state and of the lock that writes gradients.
+
+Everything that back-propagates goes through ``BackwardPass``: ``Value.backward()``, the step tables
+and ``backward_steps``/``backward_frames``, the stepper, the Hessian helpers. A pass
+
+* walks the graph once (``graph.interior_order``), with its marks in a dict of its own;
+* computes either **into the graph** (``run``: the eager engine's fast path, each interior node's
+  ``.grad`` set afresh, each leaf's gradient added once at the end), or **privately** (``steps``,
+  ``gradients``: a dict of its own, no ``.grad`` touched until ``commit``);
+* follows PyTorch's convention for leaves: a leaf *accumulates* (``grad + this pass's gradient``), a
+  ``None`` grad means "no gradient yet" and becomes this pass's gradient, and a pass that fails or is
+  abandoned, for any reason, changes no leaf's gradient.
+
+Writing passes take one lock (``BackwardPass.lock``), so passes in several threads over graphs that
+share nodes take turns; private passes read only ``.data`` and need none. Both kinds do the same
+arithmetic in the same order (the chain rule of ``engine/rules/chain.py``), so their numbers agree
+bit for bit.
+"""
+
+import numbers
+import threading
+
+from .eager import AMOUNTS, BACKPROP, refuse_closure
+from .graph import interior_order
+
+
+def _describe(x):
+    text = repr(x)
+    return f"{type(x).__name__} {text[:37] + '...' if len(text) > 40 else text}"
+
+
+def check_gradient(gradient):
+    """The seed gradient as a float, or a TypeError naming what was given."""
+    if gradient.__class__ is float:
+        return gradient
+    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        raise TypeError(f"backward(gradient=...) takes a real number, got {_describe(gradient)}")
+    return float(gradient)
+
+
+def _accumulate(leaf, g):
+    before = leaf.grad
+    return g if before is None else before + g
+
+
+class BackwardPass:
+    """The backward pass of ``root`` seeded with ``gradient`` (d root/d root, 1 by default).
+
+    ``order`` is the engine's processing order reversed (topological, root last) of the non-leaf
+    nodes; ``leaves`` the distinct leaves reached."""
+
+    lock = threading.RLock()  # re-entrant: a user's _backward closure may call backward() itself
+
+    __slots__ = ("root", "gradient", "order", "leaves", "grads")
+
+    def __init__(self, root, gradient=1.0):
+        if not hasattr(root, "_a") or not hasattr(root, "grad"):
+            raise TypeError(f"a backward pass starts at a Value (the output of a graph), got "
+                            f"{type(root).__name__}")
+        self.root = root
+        self.gradient = check_gradient(gradient)
+        self.leaves = []
+        self.order = interior_order(root, self.leaves)
+        self.grads = None  # {node: gradient} once a private pass has finished
+
+    # ------------------------------------------------------------ into the graph
+
+    def run(self):
+        """``root.backward(gradient)``: every interior ``.grad`` becomes d(root)/d(node) of this
+        pass; every leaf adds its d(root)/d(leaf) once, at the end. On any error (or Ctrl-C) the
+        leaves keep the grads they had."""
+        root, order, leaves = self.root, self.order, self.leaves
+        with self.lock:
+            held = [(p, p.grad) for p in leaves]
+            try:
+                # Each sum of the pass starts at -0.0, the exact identity of IEEE addition
+                # (-0.0 + x == x bit for bit), so each ends as the plain sum of its contributions.
+                for p in leaves:
+                    p.grad = -0.0
+                if not order:  # a leaf root: d(root)/d(root) is the seed
+                    root.grad = self.gradient
+                else:
+                    for v in order:
+                        v.grad = -0.0
+                    root.grad = self.gradient
+                    backprop = BACKPROP
+                    for v in reversed(order):
+                        backprop[v._operation](v)
+            except BaseException:
+                for p, g in held:
+                    p.grad = g
+                raise
+            for p, g in held:  # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet
+                p.grad = p.grad if g is None else g + p.grad
+
+    # ------------------------------------------------------------ privately
+
+    def steps(self):
+        """The pass one node at a time, computed privately. Yields, per non-leaf node in the
+        engine's order, ``(node, its gradient, entries)``: one entry per input, in ``node.inputs``
+        order, ``(input, amount, before, after)``: the chain-rule contribution (``None`` for a
+        constant of the operation, which gets 0.0 as backward() sets), and the input's gradient in
+        this pass before (``None``: nothing added yet) and after it. ``grads`` holds every node's
+        gradient once the last step is taken. Nothing in the graph changes (``commit`` writes it)."""
+        self.require_rules()
+        grads = {self.root: self.gradient}
+        amounts = AMOUNTS
+        for v in reversed(self.order):
+            g = grads[v]  # complete: every consumer of v came earlier
+            entries = []
+            for p, amount in zip(v.inputs, amounts[v._operation](v, g)):
+                before = grads.get(p)
+                if amount is None:  # a constant of the operation: no gradient, as backward() sets
+                    after = 0.0
+                else:
+                    after = amount if before is None else before + amount
+                grads[p] = after
+                entries.append((p, amount, before, after))
+            yield v, g, entries
+        self.grads = grads
+
+    def require_rules(self, what="a pass computed node by node (step tables, the stepper, Hessians)"):
+        """Refuse a graph with a node made micrograd's way: its derivative is a closure that only
+        ``run`` can call."""
+        for v in self.order:
+            if v._operation.kind == "closure":
+                refuse_closure(v._operation, what)
+
+    def gradients(self):
+        """{node: d(root)/d(node)} for every node of the graph, computed privately (no ``.grad``
+        changes), with the arithmetic of ``run``: the same bits."""
+        if self.grads is None:
+            for _ in self.steps():
+                pass
+        return self.grads
+
+    def commit(self):
+        """Write a finished private pass into the graph, as ``run`` would have: interior nodes get
+        this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
+        grads = self.gradients()
+        with self.lock:
+            for v in self.order:
+                v.grad = grads[v]
+            for p in self.leaves:
+                g = grads.get(p)
+                if g is not None:
+                    p.grad = _accumulate(p, g)

@@ -1,0 +1,7 @@
+"""Seeing back propagation: drawings, the node-by-node tables, the stepper page, Jupyter.
+
+* ``steps``: ``backward_steps`` and ``backward_table`` (a ``BackwardPass`` one node at a time);
+* ``draw``: Graphviz drawings of graphs (``draw_graph``) and of networks (``draw_network``);
+* ``stepper``: the frames of a pass and the self-contained stepper page;
+* ``jupyter``: the stepper inline in a notebook, and HTML tables.
+"""

@@ -1,0 +1,118 @@
+"""The functions of the rules on Values: the fourth runtime, for gradients that are graphs.
+
+A partial evaluated here builds a graph: ``out * (1.0 - out)`` (σ') becomes a ``sub`` and a ``mul`` node
+over the sigmoid node itself, ``step(a)`` (relu') a ``step`` node, each chain-rule product g × ∂ a
+``times`` node. Each function is the table's own operation where one exists; the few that branch on
+a number (``pow_da`` at an exponent of exactly 0, ``pow_db`` at a base <= 0, ``quotient`` and
+``power_d`` where the forward operation would refuse) record the branch taken, as a traced graph
+records any Python ``if``, with the number the Python runtime gives (inf, NaN) held by the node.
+"""
+
+import math
+
+from ..core.value import Value, lift_or_fail
+from ..rules.table import BUILTIN, CONST
+from ..runtimes import python as scalar
+
+
+def _v(x):
+    return x if x.__class__ is Value else lift_or_fail(x, "a gradient graph")
+
+
+def _node(op_name, value, *inputs):
+    """A node of the row ``op_name`` over ``inputs`` holding ``value`` (the Python runtime's IEEE
+    answer where the forward rule would refuse)."""
+    op = BUILTIN[op_name]
+    a = inputs[0]
+    b = inputs[1] if len(inputs) > 1 else None
+    return Value(value, None, op, a, b)
+
+
+def _apply(op_name):
+    """The gradient-only row ``op_name`` (no Value method) applied to Values or numbers."""
+    op = BUILTIN[op_name]
+    forward = getattr(scalar, op_name)
+
+    if op.arity == 1:
+        def apply(a):
+            a = _v(a)
+            return Value(forward(a.data), None, op, a)
+    else:
+        def apply(a, b):
+            a, b = _v(a), _v(b)
+            return Value(forward(a.data, b.data), None, op, a, b)
+    apply.__name__ = op_name
+    return apply
+
+
+step = _apply("step")
+sign = _apply("sign")
+times = _apply("times")
+ge = _apply("ge")
+
+
+def power_d(a, b):
+    """a ** b inside a derivative: the ``pow``/``powc`` node, holding the Python runtime's IEEE value
+    (inf, NaN) where the forward ``power`` would refuse."""
+    a = _v(a)
+    if b.__class__ is not Value or b.is_constant:  # the n of x ** n: a constant of the operation
+        n = b if b.__class__ is Value else Value(float(b), None, CONST)
+        return _node("powc", scalar.power_d(a.data, n.data), a, n)
+    return _node("pow", scalar.power_d(a.data, b.data), a, b)
+
+
+def pow_da(a, b):
+    """d(a ** b)/da = b a**(b − 1); exactly 0 for an exponent of exactly 0."""
+    b = _v(b)
+    if b.data == 0.0:
+        return Value(0.0, None, CONST)
+    return b * power_d(a, b - 1.0 if not b.is_constant else Value(b.data - 1.0, None, CONST))
+
+
+def pow_db(a, out):
+    """d(a ** b)/db = a**b log a for a > 0, 0 at a = 0, NaN for a < 0."""
+    a = _v(a)
+    if a.data > 0.0:
+        return out * a.log()
+    return Value(0.0 if a.data == 0.0 else math.nan, None, CONST)
+
+
+def quotient(a, b):
+    """a / b inside a derivative: the ``div`` node, holding IEEE's answer at b = 0."""
+    a, b = _v(a), _v(b)
+    if b.data != 0.0:
+        return a / b
+    return _node("div", scalar.quotient(a.data, b.data), a, b)
+
+
+def _unavailable(name, why):
+    def refuse(*args):
+        raise TypeError(f"second derivatives: {name} {why}")
+    refuse.__name__ = name
+    return refuse
+
+
+FUNCTIONS = {
+    "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
+    "softplus": Value.softplus, "relu": Value.relu, "maximum": Value.max, "sin": Value.sin,
+    "cos": Value.cos, "sqrt": Value.sqrt, "fabs": Value.abs,
+    "divide": lambda a, b: _v(a) / b, "power": lambda a, b: _v(a) ** b,
+    "quotient": quotient, "power_d": power_d, "pow_da": pow_da, "pow_db": pow_db,
+    "step": step, "sign": sign, "times": times, "ge": ge,
+}
+# math's other functions have no row of the table: a rule that calls one differentiates once (eager,
+# compiled) but not twice, unless the function is declared as an operation of its own.
+for _name in scalar.MATH:
+    FUNCTIONS.setdefault(_name, _unavailable(
+        _name, "has no operation in the table, so a rule that calls it cannot be differentiated twice; "
+               f"declare it with engine.define('{_name}', ...) and use that row"))
+
+
+def namespace(op):
+    """The names the partials of ``op`` are evaluated with on Values."""
+    ns = dict(FUNCTIONS, **scalar.MATH_CONSTANTS)
+    for name in op.functions:
+        ns[name] = _unavailable(name, f"(a function of the row {op.name!r}) works on numbers, not on Values: "
+                                      f"second derivatives of {op.name!r} need it as an operation of the "
+                                      f"table (engine.define)")
+    return ns
