@@ -31,7 +31,6 @@ that show no SVG), and a wide one shrinks to the output's width.
 
 import base64
 import contextlib
-import html
 import math
 import re
 import subprocess
@@ -42,7 +41,9 @@ from pathlib import Path
 import graphviz
 
 from ..core.graph import topological_order
-from .steps import NODE_KINDS, as_param_set, display_names, format_number, is_labelled, node_kind, printable
+from .labels import (LABEL_CHARS, TITLE_CHARS, TOOLTIP_CHARS, bounded_repr, check_flag, check_text, label_html,
+                     shorten)
+from .steps import NODE_KINDS, as_param_set, display_names, format_number, is_labelled, node_kind
 from ..core.value import Value
 
 DEFAULT_MAX_NODES = 2000  # Values; a bigger graph is unreadable and slow for dot to lay out
@@ -60,13 +61,6 @@ CURRENT_COLOUR = "#d62728"   # the node being processed and the edges its step u
 UPDATED_COLOUR = "#ff7f0e"   # the inputs whose gradients the step changed
 HIGHLIGHT_COLOUR = "#ff7f0e"  # a weight singled out in a network diagram (draw_network(highlight=...))
 RANKDIRS = ("LR", "TB", "RL", "BT")
-# A label is drawn on at most LABEL_LINES lines of LABEL_CHARS characters (the rest is cut, "…"; the
-# whole label is in the node's tooltip): Graphviz refuses an HTML label longer than 16,384 characters,
-# and a node thousands of points wide is unreadable anyway
-LABEL_CHARS = 60
-LABEL_LINES = 3
-TOOLTIP_CHARS = 300
-TITLE_CHARS = 120
 
 INSTALL_HINT = ("install Graphviz, which provides the 'dot' program: "
                 "Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
@@ -208,11 +202,11 @@ class FrameView:
 def _check_options(rankdir, precision, max_nodes, title=None):
     if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} (LR: left to right, TB: top to "
-                         f"bottom), got {_shown(rankdir)}")
+                         f"bottom), got {bounded_repr(rankdir)}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {_shown(precision)}")
+        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {bounded_repr(precision)}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {_shown(max_nodes)}")
+        raise ValueError(f"max_nodes must be a positive int, got {bounded_repr(max_nodes)}")
     check_text("title", title)
 
 
@@ -228,7 +222,7 @@ def check_graph_options(*, op_nodes=True, rankdir="LR", precision=4, show_grad=T
 def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
     """Refuse a drawing of more than ``limit`` things; ``option`` is the argument that sets it."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"{option} must be a positive int, got {_shown(limit)}")
+        raise ValueError(f"{option} must be a positive int, got {bounded_repr(limit)}")
     if count > limit:
         raise GraphTooLarge(
             f"the {what} has {count} {unit}, more than the limit {option}={limit}: drawing it would "
@@ -236,55 +230,12 @@ def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
             f"smaller graph (one sample, one neuron).")
 
 
-def _shown(value, limit=80):
-    """``repr(value)`` for an error message, cut to ``limit`` characters (a message stays short
-    whatever was passed: a long list, a huge label)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 5] + " ...>"
-
-
-def check_flag(name, value):
-    """Refuse anything but True or False for the option ``name`` (0, "no" or None would pass a truth test)."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {_shown(value)}")
-
-
-def check_text(name, value, optional=True):
-    """Refuse anything but a string (or None when ``optional``) for the option ``name``."""
-    if value is None and optional:
-        return
-    if not isinstance(value, str):
-        accepted = "a string or None" if optional else "a string"
-        raise TypeError(f"{name} must be {accepted}, got {type(value).__name__} {_shown(value)}")
-
-
-def shorten(text, chars=LABEL_CHARS, lines=LABEL_LINES):
-    """``text`` as a drawing shows it: control characters written as escapes, at most ``lines`` lines
-    of ``chars`` characters each, "…" where something was cut."""
-    rows = [printable(row) for row in str(text).split("\n")]
-    cut = [row if len(row) <= chars else row[:chars - 1] + "…" for row in rows[:lines]]
-    if len(rows) > lines:
-        cut[-1] += " …"
-    return "\n".join(cut)
-
-
-def _text(s, chars=LABEL_CHARS, lines=LABEL_LINES):
-    """User text for an HTML-like label: shortened, escaped, newlines kept as line breaks. Never
-    empty, and a line of nothing but "]" written as character references: Graphviz's parser
-    rejects both (``<B></B>``, ``<B>]</B>``, ``x<BR/>]]``)."""
-    rows = []
-    for row in shorten(s, chars, lines).split("\n"):
-        row = html.escape(row, quote=False).replace('"', "&quot;")
-        rows.append(row.replace("]", "&#93;") if row and not row.strip("]") else row)
-    return "<BR/>".join(rows) or " "
-
-
 def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False, grad_width=None):
     cells = []
     if symbol:
-        cells.append(f"<TD><B>{_text(symbol)}</B></TD>")  # a user's operation may have any symbol
+        cells.append(f"<TD><B>{label_html(symbol)}</B></TD>")  # a user's operation may have any symbol
     if name is not None:  # None: a constant, whose name is its value
-        shown = _text(name)
+        shown = label_html(name)
         cells.append(f'<TD><FONT COLOR="#888888">{shown}</FONT></TD>' if unnamed else f"<TD><B>{shown}</B></TD>")
     cells.append(f"<TD>data {data}</TD>")
     if grad_text is not None:
@@ -428,7 +379,7 @@ def _edge_text(c, fmt):
 
 
 def _plain_html(text, chars=LABEL_CHARS):
-    return f"<{_text(text, chars)}>"
+    return f"<{label_html(text, chars)}>"
 
 
 def _add_legend(g, op_nodes):
@@ -551,7 +502,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
         input_names = [f"x_{k}" for k in range(1, nin + 1)]
     if isinstance(input_names, (str, bytes)) or not hasattr(input_names, "__len__"):
         raise TypeError(f"input_names must be a list of {nin} names (one per input), got "
-                        f"{type(input_names).__name__} {_shown(input_names)}")
+                        f"{type(input_names).__name__} {bounded_repr(input_names)}")
     if len(input_names) != nin:
         raise ValueError(f"input_names has {len(input_names)} names for {nin} inputs")
     fmt = lambda x: format_number(x, precision)  # noqa: E731
@@ -589,7 +540,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
             c.attr(rank="same")
             c.node(f"L{l}", label=f"layer {l}" + (f"\\n({act})" if act else ""), **_HEADER)
             for j, neuron in enumerate(neurons, 1):
-                text = _text(f"z[{l}]_{j}" if act == "linear" else f"a[{l}]_{j}")
+                text = label_html(f"z[{l}]_{j}" if act == "linear" else f"a[{l}]_{j}")
                 if show_biases:
                     text += f'<BR/><FONT POINT-SIZE="9">b {fmt(neuron.b.data)}</FONT>'
                 style = neuron_style(l, j, "output" if l == last else "intermediate")
@@ -614,7 +565,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
                     # near the head, where the edges into a neuron fan out, rather than mid-way where they cross
                     # (a white box so the number stays readable on its edge)
                     attrs.update(headlabel=f'<<TABLE BORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>'
-                                           f'{_text(text)}</TD></TR></TABLE>>',
+                                           f'{label_html(text)}</TD></TR></TABLE>>',
                                  labeldistance="2.6", labelangle="0", fontcolor=attrs["color"])
                 g.edge(f"L{l - 1}_{k}", f"L{l}_{j}", **attrs)
     return g
