@@ -7,9 +7,9 @@
 and, to show the page grows with nodes + frames, tanh chains of n nodes (n + 1 frames).
 
 Each build runs in a fresh process: ``backward_frames`` then ``write_stepper_html`` (seconds of wall
-time, the page's MB). ``--before REV`` also builds the same pages with the ``engine`` of git revision
-REV of this checkout (for instance the commit before the one-layout page), side by side in the same
-run; where that engine cannot build them the column says so.
+time, the page's MB). ``--before REV`` also builds the same pages with the code (``engine``, ``nn``,
+``demos``) of git revision REV of this checkout (for instance the commit before the one-layout page),
+side by side in the same run; where that code cannot build them the column says so.
 
     python -m benchmarks.stepper_page [--before REV] [--repeats 3] [--chains 10 20 40 80]
 """
@@ -70,10 +70,10 @@ def _run(pythonpath, *args):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _engine_of(revision, directory):
-    """``engine/`` of git ``revision`` of this checkout, extracted into ``directory``."""
-    archive = subprocess.run(["git", "-C", str(CHECKOUT), "archive", "--format=tar", revision, "engine"],
-                             capture_output=True, check=True).stdout
+def _code_of(revision, directory):
+    """``engine/``, ``nn/`` and ``demos/`` of git ``revision`` of this checkout, extracted into ``directory``."""
+    archive = subprocess.run(["git", "-C", str(CHECKOUT), "archive", "--format=tar", revision, "engine", "nn",
+                              "demos"], capture_output=True, check=True).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(directory, filter="data")
     return directory
@@ -81,14 +81,13 @@ def _engine_of(revision, directory):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stepper_page", description=__doc__.split("\n")[0])
-    parser.add_argument("--before", metavar="REV", help="also build each page with the engine of git revision REV")
+    parser.add_argument("--before", metavar="REV", help="also build each page with the code of git revision REV")
     parser.add_argument("--repeats", type=int, default=3, help="builds per page; the fastest is reported")
     parser.add_argument("--chains", type=int, nargs="*", default=[10, 20, 40, 80])
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
-        # the old engine first on the path, the rest (nn, demos) from this checkout
-        old = [_engine_of(args.before, tmp), str(CHECKOUT)] if args.before else None
+        old = [_code_of(args.before, tmp)] if args.before else None
         rows = []
         cases = [("higham", 0), ("mlp", 0)] + [("chain", n) for n in args.chains]
         for kind, n in cases:
