@@ -47,7 +47,6 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 _PAGE = """
 import json, os, sys, tempfile, time
 from engine import Value, backward_frames, write_stepper_html
-from engine.display.stepper import _svg_for_page
 n = int(sys.argv[1])
 v = Value(0.5, label="x")
 for _ in range(n):
@@ -57,7 +56,7 @@ t = time.perf_counter()
 frames = backward_frames(v, max_frames=n + 1)
 write_stepper_html(v, path, frames=frames)
 seconds = time.perf_counter() - t
-whole = sum(len(_svg_for_page(f, i).encode()) for i, f in enumerate(frames))  # one whole SVG per frame
+whole = sum(len(f.graph.pipe(format="svg")) for f in frames)  # one whole SVG per frame, each laid out
 print(json.dumps({"seconds": seconds, "mb": os.path.getsize(path) / 1e6, "whole_mb": whole / 1e6}))
 """
 
@@ -104,11 +103,11 @@ def main(argv=None):
             page_rows.append([n + 1, "needs Graphviz's dot", "", "", ""])
             continue
         per = r["mb"] * 1e3 / (n + 1)
-        page_rows.append([n + 1, f"{r['mb']:.2f}", f"{per:.1f}", f"{r['whole_mb']:.2f}", f"{r['seconds']:.1f}"])
+        page_rows.append([n + 1, f"{r['mb']:.2f}", f"{per:.1f}", f"{r['whole_mb']:.2f}", f"{r['seconds']:.2f}"])
         print(page_rows[-1], flush=True)
     print()
     print(table(["frames (tanh chain of n nodes, n + 1 frames)", "page (MB)", "kB per frame",
-                 "the frames as whole SVGs (MB)", "seconds (Graphviz: one layout per frame)"], page_rows))
+                 "the frames as whole SVGs (MB)", "seconds (Graphviz: one layout per page)"], page_rows))
 
 
 if __name__ == "__main__":

@@ -248,3 +248,44 @@ def test_network_diagram_limits_and_errors():
 def test_network_diagram_renders(tmp_path):
     path = draw_network(fake_mlp([2, 2, 1])).write(tmp_path / "net.svg")
     ET.fromstring(path.read_bytes())
+
+
+def _mlp():
+    from nn import MLP
+    return MLP(2, [2, 1], rng=0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda v: draw_graph(v, op_nodes="no"), "op_nodes must be True or False, got str 'no'"),
+    (lambda v: draw_graph(v, show_grad=None), "show_grad must be True or False"),
+    (lambda v: draw_graph(v, legend=1), "legend must be True or False, got int 1"),
+    (lambda v: draw_graph(v, title=["t"]), "title must be a string or None, got list"),
+    (lambda v: draw_graph(v, view="frame 3"), "view must be an engine.display.draw.FrameView or None"),
+    (lambda v: draw_graph(v, params=v), "params must be the Values to draw as parameters"),
+    (lambda v: draw_graph(v, rankdir=["LR"]), "rankdir must be one of LR, TB, RL, BT"),
+    (lambda v: draw_network(_mlp(), show_grads="yes"), "show_grads must be True or False"),
+    (lambda v: draw_network(_mlp(), show_weights=0), "show_weights must be True or False"),
+    (lambda v: draw_network(_mlp(), input_names="ab"), "input_names must be a list of 2 names"),
+    (lambda v: draw_network(_mlp(), title=7), "title must be a string or None"),
+    (lambda v: render(draw_graph(v), "g.svg", format=3), "format must be a string or None"),
+])
+def test_every_drawing_option_is_checked_by_name(call, message):
+    v = Value(0.5, label="x").tanh()
+    with pytest.raises((TypeError, ValueError), match=re.escape(message)):
+        call(v)
+
+
+def test_write_frames_and_the_page_check_their_own_options(tmp_path):
+    from engine import backward_frames, write_frames, write_stepper_html
+    v = Value(0.5, label="x").tanh()
+    frames = backward_frames(v)
+    with pytest.raises(TypeError, match="frames must be the list that backward_frames"):
+        write_frames("frames", tmp_path)
+    with pytest.raises(TypeError, match="prefix must be a string"):
+        write_frames(frames, tmp_path, prefix=None)
+    with pytest.raises(ValueError, match="frames were made for another graph"):
+        write_stepper_html(v.tanh(), tmp_path / "p.html", frames=frames)
+    with pytest.raises(TypeError, match="pass either frames or drawing options"):
+        write_stepper_html(v, tmp_path / "p.html", frames=frames, rankdir="TB")
+    with pytest.raises(TypeError, match="title must be a string"):
+        write_stepper_html(v, tmp_path / "p.html", title=None)

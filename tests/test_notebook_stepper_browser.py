@@ -69,6 +69,10 @@ def test_the_arrow_keys_step_the_stepper_in_an_exported_notebook(exported):
         first, second = (page.frame_locator(f"#{i}") for i in ids)
         step = lambda frame: int(frame.locator("#step-number").get_attribute("data-step"))
         assert step(first) == step(second) == 0
+        # scripts run here: the static copies (for viewers without scripts) are hidden, the captions shown
+        assert page.locator(".seebackprop-stepper-static").count() == 2
+        assert page.locator(".seebackprop-stepper-static:visible").count() == 0
+        assert page.locator("[id$='-caption']:visible").count() == 2
         assert first.locator("#slider").get_attribute("max") == str(len(steps))
 
         first.locator("#picture").click()

@@ -99,3 +99,43 @@ def test_steps_forward_and_back_showing_the_step_and_its_gradient(page_and_graph
     assert shown(page) == (0, [0])
     assert page.is_disabled("#prev") and not page.is_disabled("#next")
     assert errors == []
+
+
+def test_the_picture_fits_the_width_with_legible_text_and_zooms(browser, tmp_path):
+    """A graph wider than the page: "fit" shrinks it to the picture's width but no further than
+    keeps Graphviz's text legible (it then scrolls, without scrolling the page around it); − and +
+    zoom by steps; fit comes back. A small graph is never enlarged."""
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(30):
+        y = y.tanh()   # about 7,000 pixels wide at full size
+    wide = write_stepper_html(y, tmp_path / "wide.html")
+    small = write_stepper_html(Value(2.0, label="s").tanh(), tmp_path / "small.html")
+    page = browser.new_page()
+    page.set_viewport_size({"width": 900, "height": 600})
+    page.goto(wide.as_uri())
+    scale = lambda: float(page.get_attribute("#zoom-level", "data-scale"))  # noqa: E731
+    font = lambda: page.evaluate("""() => {  // the drawn height, in pixels, of a node's 12-point text
+        const svg = document.querySelector('.frame:not([hidden]) svg');
+        return 16 * svg.getBoundingClientRect().width / svg.width.baseVal.value; }""")
+    assert scale() == pytest.approx(0.6) and font() >= 9.5
+    assert "(fit)" in page.inner_text("#zoom-level")
+    picture = page.evaluate("() => { const p = document.getElementById('picture'); return [p.scrollWidth, p.clientWidth]; }")
+    assert picture[0] > picture[1]   # it scrolls instead of shrinking into illegibility
+    page.keyboard.press("End")
+    assert page.evaluate("() => [window.scrollX, window.scrollY]") == [0, 0]
+    node = page.evaluate("""() => { const k = document.getElementById('step-number').getAttribute('data-step');
+        const r = document.getElementById('f' + k + '_n0').getBoundingClientRect();
+        const b = document.getElementById('picture').getBoundingClientRect();
+        return r.left >= b.left - 1 && r.right <= b.right + 1; }""")
+    assert node, "the picture scrolls to the node being processed"
+    page.click("#zoom-in")
+    assert scale() == pytest.approx(0.75) and "(fit)" not in page.inner_text("#zoom-level")
+    page.click("#zoom-out")
+    page.click("#zoom-out")
+    assert scale() == pytest.approx(0.48)
+    page.click("#zoom-fit")
+    assert scale() == pytest.approx(0.6)
+    page.goto(small.as_uri())
+    assert scale() == 1.0   # a small picture keeps its size
+    page.close()

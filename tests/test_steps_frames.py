@@ -11,7 +11,7 @@ import pytest
 
 from engine import (GraphTooLarge, Value, affine, backward_frames, topological_order, write_frames,
                     write_stepper_html)
-from engine.display.stepper import _svg_for_page, frame_changes, frame_svg, stepper_page
+from engine.display.stepper import _for_page, frame_changes, frame_svg, layout, stepper_page
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")
@@ -33,6 +33,29 @@ def shared_graph():
     out = a * x + x.exp()
     out.label = "out"
     return out, dict(x=x, w=w, b=b, z=z, a=a)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def shown_parts(svg):
+    """{node or edge id: (its shapes' colours and widths, its visible text, its bold text, its
+    tooltips)}: what a reader sees of each part of an SVG picture, wherever the text is placed."""
+    out = {}
+    for g in ET.fromstring(svg).iter(SVG + "g"):
+        if g.get("class") not in ("node", "edge"):
+            continue
+        shapes = sorted((e.tag, e.get("fill"), e.get("stroke"), e.get("stroke-width")) for e in g.iter()
+                        if e.tag in (SVG + "polygon", SVG + "path", SVG + "ellipse", SVG + "polyline"))
+        texts, bold = [], []
+        for t in g.iter(SVG + "text"):
+            if t.get("fill") in ("none", "#fffffe", "transparent"):
+                continue
+            texts.append("".join(t.itertext()))
+            bold += ["".join(e.itertext()).strip() for e in (t, *t) if e.get("font-weight") == "bold"]
+        tips = [a.get("{http://www.w3.org/1999/xlink}title") for a in g.iter(SVG + "a")]
+        out[re.sub(r"^f\d+_", "", g.get("id"))] = (shapes, re.sub(r"\s+", "", "".join(texts)), sorted(bold), tips)
+    return out
 
 
 def grad_cell(source, node_id):
@@ -147,7 +170,7 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     assert pictures == frame_changes(frames)
     for k, f in enumerate(frames):
         svg = frame_svg(pictures, k)
-        assert svg == _svg_for_page(f, k) and svg.count("<svg") == 1
+        assert svg.count("<svg") == 1
         assert f'id="f{k}_n0"' in svg and "f@_" not in svg
     assert "<svg" not in page  # the SVG text is inside the JSON, its "<" escaped
     ids = re.findall(r'\bid="([^"]+)"', page)
@@ -202,3 +225,75 @@ def test_every_frame_has_the_layout_of_the_first():
     # every edge's label is in every frame (so the layout is the same); only the current node's show
     for f in frames:
         assert f.graph.source.count("xlabel=") == frames[-1].graph.source.count("xlabel=") > 0
+
+
+@needs_dot
+@pytest.mark.parametrize("options", [{}, {"op_nodes": False}, {"legend": True, "rankdir": "TB", "precision": 6},
+                                     {"title": "a & <b>"}])
+def test_each_frame_of_the_page_shows_what_graphviz_draws_for_that_frame(options):
+    """The page lays the graph out once and recolours it per frame: every frame must show what
+    Graphviz itself draws for that frame (outlines, colours, widths, visible numbers, bold, tooltips),
+    only the text placed by the page rather than by Graphviz."""
+    out, v = shared_graph()
+    v["x"].label = "x ] & <y>"
+    frames = backward_frames(out, **options)
+    pictures = frame_changes(frames)
+    for k, f in enumerate(frames):
+        drawn = _for_page(f.graph.pipe(format="svg", encoding="utf-8")).replace("f@_", f"f{k}_")
+        assert shown_parts(frame_svg(pictures, k)) == shown_parts(drawn), f"frame {k}"
+
+
+@needs_dot
+def test_graphviz_lays_the_page_out_once(monkeypatch, tmp_path):
+    """One run of Graphviz per page (and per inline stepper, which also takes its PNG from that run)."""
+    from engine.display.draw import Drawing
+    runs = []
+    real_pipe, real_formats = Drawing.pipe, Drawing.pipe_formats
+    monkeypatch.setattr(Drawing, "pipe", lambda self, *a, **k: runs.append("pipe") or real_pipe(self, *a, **k))
+    monkeypatch.setattr(Drawing, "pipe_formats",
+                        lambda self, formats: runs.append(tuple(formats)) or real_formats(self, formats))
+    out, _ = shared_graph()
+    write_stepper_html(out, tmp_path / "page.html")
+    assert runs.count("pipe") == 1
+    from engine import stepper
+    runs.clear()
+    stepper(out)
+    assert runs.count("pipe") + sum(1 for r in runs if isinstance(r, tuple) and len(r) > 1) == 1
+
+
+@needs_dot
+def test_the_laid_out_picture_has_the_final_gradients_and_nothing_highlighted():
+    out, v = shared_graph()
+    frames = backward_frames(out)
+    pictures = layout(frames, ("svg", "png"))
+    assert pictures["png"].startswith(b"\x89PNG")
+    svg = pictures["svg"].decode()
+    out.backward()
+    for name in ("x", "z", "a"):
+        assert f"grad {v[name].grad:.4g}".replace("-", "&#45;") in svg
+    assert "#d62728" not in svg and "#ff7f0e" not in svg
+
+
+LABELS = ["", " ", "\t", "\n", "]", "a]", "]]", "a\n]", "[", "<b>&amp;</b>", '"', "x" * 20_000, "line\n" * 500, "\x00", "é😀",
+          "\u200b", "&#45;", "<!--", "]]>"]
+
+
+@needs_dot
+@pytest.mark.parametrize("label", LABELS, ids=[repr(x[:12]) for x in LABELS])
+def test_any_label_draws_in_the_graph_the_page_and_the_inline_stepper(label, tmp_path):
+    """micrograd's Value labels every node "" by default: Graphviz rejected <B></B> (and a lone "]",
+    and an HTML label over 16,384 characters). Every label draws, shortened to a few lines."""
+    from engine import draw_graph, stepper
+    x = Value(2.0, label=label)
+    y = Value(-3.0, label=label)
+    z = x * y + x
+    z.label = label
+    svg = draw_graph(z, title=label or None).pipe(format="svg", encoding="utf-8")
+    ET.fromstring(svg.encode())
+    assert len(svg) < 20_000
+    page = write_stepper_html(z, tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "steps-table" in page
+    assert stepper(z)._repr_html_()
+    if not label.strip():  # no name to show: drawn, and tabulated, as an unlabelled node (v<i>, in grey)
+        assert len(re.findall(r'fill="#888888">v\d+</text>', svg)) == 4  # x, y, x * y, z
+        assert re.search(r"<td[^>]*>v\d+</td>", page)

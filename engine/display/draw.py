@@ -8,7 +8,7 @@ folds the operation's symbol into the value node instead). It shows inline in Ju
 Without ``dot`` the DOT text is still built (``drawing.source``); rendering then raises
 ``GraphvizNotInstalled``, which says how to install Graphviz.
 
-Node kinds (see ``engine.steps.node_kind``) are told apart by shape *and* colour, so a grey-scale
+Node kinds (see ``engine.display.steps.node_kind``) are told apart by shape *and* colour, so a grey-scale
 print still shows them (``legend=True`` draws this key beside the graph):
 
 =============  ===========================  =============
@@ -23,19 +23,27 @@ operation      ellipse (op_nodes=True)      grey
 =============  ===========================  =============
 
 User labels are escaped before they reach the DOT text (HTML-like labels built from
-``html.escape``; newlines become line breaks), so any label draws as typed.
+``html.escape``; newlines become line breaks), so any label draws as typed, cut to three lines of
+60 characters (the whole label is in the tooltip); an empty or blank label ("" is micrograd's
+default) draws as no label. In Jupyter a drawing shows as SVG with a PNG beside it (for viewers
+that show no SVG), and a wide one shrinks to the output's width.
 """
 
+import base64
 import contextlib
-import html
 import math
+import re
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import graphviz
 
 from ..core.graph import topological_order
-from .steps import NODE_KINDS, as_param_set, display_names, format_number, node_kind, printable
+from .labels import (LABEL_CHARS, TITLE_CHARS, TOOLTIP_CHARS, bounded_repr, check_flag, check_text, label_html,
+                     shorten)
+from .steps import NODE_KINDS, as_param_set, display_names, format_number, is_labelled, node_kind
 from ..core.value import Value
 
 DEFAULT_MAX_NODES = 2000  # Values; a bigger graph is unreadable and slow for dot to lay out
@@ -84,8 +92,36 @@ def _explain_missing_dot():
             + INSTALL_HINT) from None
 
 
+WIDE = 600  # points (800 pixels): a drawing wider than this is scaled to the width it is shown in
+
+
+def fit_width(svg):
+    """Graphviz's SVG text made to fit the width it is shown in. Inline (classic Notebook), a style
+    shrinks it; JupyterLab and nbconvert show SVG as an <img>, which only the SVG's own size sets: a
+    drawing wider than ``WIDE`` gets width 100% (its height from the viewBox), so it fills the output
+    area instead of overflowing it; a smaller one keeps its size, as text stays the size it was drawn."""
+    start = svg.index("<svg")
+    end = svg.index(">", start)
+    head = svg[start:end]
+    width = re.search(r'\swidth="([0-9.]+)pt"', head)
+    if width and float(width.group(1)) > WIDE:
+        head = re.sub(r'\sheight="[^"]*"', "", head.replace(width.group(0), ' width="100%"', 1), count=1)
+    head = head.replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
+    return svg[:start] + head + svg[end:]
+
+
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` (``GraphvizNotInstalled``)."""
+    """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` (``GraphvizNotInstalled``),
+    and which Jupyter shows as SVG *and* PNG: viewers that do not show SVG (an untrusted JupyterLab
+    shows it as the text ``<engine.display.draw.Drawing>``) show the PNG."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        pictures = self.pipe_formats(["svg", "png"])  # one layout for both; no dot: GraphvizNotInstalled
+        bundle = {"image/svg+xml": fit_width(pictures["svg"].decode("utf-8")),
+                  "image/png": base64.b64encode(pictures["png"]).decode("ascii")}
+        if include is not None:
+            bundle = {k: v for k, v in bundle.items() if k in set(include)}
+        return {k: v for k, v in bundle.items() if k not in set(exclude or ())}
 
     def pipe(self, *args, **kwargs):
         with _explain_missing_dot():
@@ -99,6 +135,25 @@ class Drawing(graphviz.Digraph):
         """Render to exactly ``path`` (format from its suffix: .svg, .png, .pdf ...); see ``render``."""
         return render(self, path, format)
 
+    def pipe_formats(self, formats):
+        """{format: bytes}: this drawing in each of ``formats`` ("svg", "png" ...) from ONE run of
+        Graphviz, so one layout serves them all (a stepper's page and its picture agree)."""
+        formats = list(formats)
+        if len(formats) == 1:
+            return {formats[0]: self.pipe(format=formats[0])}
+        with tempfile.TemporaryDirectory(prefix="seebackprop-") as tmp:
+            source = Path(tmp) / "graph.gv"
+            source.write_text(self.source, encoding="utf-8")
+            command = [self.engine, *(f"-T{f}" for f in formats), "-O", source.name]
+            with _explain_missing_dot():
+                try:
+                    run = subprocess.run(command, capture_output=True, cwd=tmp)
+                except FileNotFoundError:
+                    raise graphviz.ExecutableNotFound(command) from None
+            if run.returncode:
+                raise graphviz.CalledProcessError(run.returncode, command, stderr=run.stderr)
+            return {f: (Path(tmp) / f"{source.name}.{f}").read_bytes() for f in formats}
+
 
 def render(graph, path, format=None):
     """Render ``graph`` to the file ``path`` and return it as a ``Path``.
@@ -107,6 +162,7 @@ def render(graph, path, format=None):
     ``.gv``/``.dot`` write the DOT text itself, which needs no Graphviz. No other file is left
     behind. Raises ``GraphvizNotInstalled`` when ``dot`` is missing.
     """
+    check_text("format", format)
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     if not fmt:
@@ -125,7 +181,7 @@ def render(graph, path, format=None):
 
 @dataclass
 class FrameView:
-    """The state of a backward pass part-way through, for drawing one frame (``engine.stepper``).
+    """The state of a backward pass part-way through, for drawing one frame (``engine.display.stepper``).
 
     ``grads``: the gradients as they are at this step (a node absent has received nothing yet and is
     drawn with a blank grad); ``partial``: nodes whose gradient is still a partial sum (more
@@ -143,20 +199,30 @@ class FrameView:
     edge_labels: dict = None
 
 
-def _check_options(rankdir, precision, max_nodes):
-    if rankdir not in RANKDIRS:
+def _check_options(rankdir, precision, max_nodes, title=None):
+    if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} (LR: left to right, TB: top to "
-                         f"bottom), got {rankdir!r}")
+                         f"bottom), got {bounded_repr(rankdir)}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {precision!r}")
+        raise ValueError(f"precision must be an int from 1 to 17 (significant digits), got {bounded_repr(precision)}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+        raise ValueError(f"max_nodes must be a positive int, got {bounded_repr(max_nodes)}")
+    check_text("title", title)
+
+
+def check_graph_options(*, op_nodes=True, rankdir="LR", precision=4, show_grad=True, max_nodes=DEFAULT_MAX_NODES,
+                        legend=False, title=None):
+    """Refuse a drawing option of ``draw_graph`` (and so of the stepper) that it cannot take, with a
+    message naming the option and what it accepts."""
+    _check_options(rankdir, precision, max_nodes, title)
+    for name, flag in (("op_nodes", op_nodes), ("show_grad", show_grad), ("legend", legend)):
+        check_flag(name, flag)
 
 
 def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
     """Refuse a drawing of more than ``limit`` things; ``option`` is the argument that sets it."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"{option} must be a positive int, got {limit!r}")
+        raise ValueError(f"{option} must be a positive int, got {bounded_repr(limit)}")
     if count > limit:
         raise GraphTooLarge(
             f"the {what} has {count} {unit}, more than the limit {option}={limit}: drawing it would "
@@ -164,26 +230,39 @@ def check_size(count, limit, what="graph", unit="Values", option="max_nodes"):
             f"smaller graph (one sample, one neuron).")
 
 
-def _text(s):
-    """User text for an HTML-like label: escaped, control characters shown, newlines kept."""
-    lines = str(s).split("\n")
-    return "<BR/>".join(html.escape(printable(line), quote=False).replace('"', "&quot;") for line in lines)
-
-
 def _value_label(name, unnamed, symbol, data, grad_text, bold_grad=False, grad_width=None):
     cells = []
     if symbol:
-        cells.append(f"<TD><B>{html.escape(symbol, quote=False)}</B></TD>")
+        cells.append(f"<TD><B>{label_html(symbol)}</B></TD>")  # a user's operation may have any symbol
     if name is not None:  # None: a constant, whose name is its value
-        shown = _text(name)
+        shown = label_html(name)
         cells.append(f'<TD><FONT COLOR="#888888">{shown}</FONT></TD>' if unnamed else f"<TD><B>{shown}</B></TD>")
     cells.append(f"<TD>data {data}</TD>")
     if grad_text is not None:
         grad = f"<B>{grad_text}</B>" if bold_grad and grad_text else grad_text
-        size = "" if grad_width is None else f' FIXEDSIZE="TRUE" WIDTH="{grad_width}" HEIGHT="20"'
+        # a cell of one width, its text at its left edge: every frame of a pass has one layout, and
+        # the stepper page can write any frame's number at the place the laid-out picture has it
+        size = "" if grad_width is None else f' ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{grad_width}" HEIGHT="20"'
         cells.append(f"<TD{size}>grad {grad}</TD>")
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
             + "<VR/>".join(cells) + "</TR></TABLE>>")
+
+
+def node_tooltip(kind, node, name, grad=None):
+    """The tooltip of a value node: its kind, exact data and grad (``grad`` None: none shown), and
+    its whole label where the drawing had to shorten it. Bounded, whatever the label's length."""
+    text = f"{kind}: data={node.data!r}" + ("" if grad is None else f", grad={grad!r}")
+    if name is not None and shorten(name) != str(name):
+        label = str(name)
+        label = label if len(label) <= TOOLTIP_CHARS else label[:TOOLTIP_CHARS - 1] + "…"
+        text = f"{label}\n{text}"
+    return text
+
+
+def edge_id(node_id, position=None):
+    """The SVG id of an edge into ``node_id``: its input ``position``'s, or (None) the edge from its
+    operation node. Fixed ids let the stepper page find an edge in the one laid-out picture."""
+    return f"{node_id}_out" if position is None else f"{node_id}_in{position}"
 
 
 def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, show_grad=True,
@@ -199,11 +278,18 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
     show_grad:  draw each node's ``.grad``.
     max_nodes:  refuse (``GraphTooLarge``) a graph of more Values than this.
     legend:     add a key of the node kinds.
-    view:       a ``FrameView`` of a backward pass part-way through (used by ``engine.stepper``).
+    title:      a caption above the graph (a string).
+    view:       a ``FrameView`` of a backward pass part-way through (used by ``engine.display.stepper``).
+
+    Labels are drawn on at most three lines of 60 characters (the whole label is in the tooltip);
+    an empty or blank label draws as an unlabelled node does (``v<i>``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph() takes the Value at the root of a graph, got {type(root).__name__}")
-    _check_options(rankdir, precision, max_nodes)
+    check_graph_options(op_nodes=op_nodes, rankdir=rankdir, precision=precision, show_grad=show_grad,
+                        max_nodes=max_nodes, legend=legend, title=title)
+    if view is not None and not isinstance(view, FrameView):
+        raise TypeError(f"view must be an engine.display.draw.FrameView or None, got {type(view).__name__}")
     order = topological_order(root)
     check_size(len(order), max_nodes)
     params = as_param_set(params)
@@ -216,7 +302,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
                 node_attr={"fontname": "Helvetica", "fontsize": "12"},
                 edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
     if title:
-        g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
+        g.attr(label=_plain_html(title, TITLE_CHARS), labelloc="t", fontsize="14")
 
     current = view.current if view else None
     fixed = view.edge_labels if view else None  # one layout for every frame (see FrameView)
@@ -238,17 +324,17 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
         else:
             grad_text = fmt(view.grads[v]) + (" + …" if v in view.partial else "")
         symbol = None if (op_nodes or v.is_leaf) else v._operation.symbol
-        unnamed = v.label is None and not v.is_constant
-        name = None if (v.is_constant and v.label is None) else names[v]
+        unnamed = not is_labelled(v) and not v.is_constant
+        name = None if (v.is_constant and not is_labelled(v)) else names[v]
         label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current,
-                             grad_width=None if fixed is None else 7 * (precision + 16))
+                             grad_width=None if fixed is None else grad_cell_width(precision))
         attrs = dict(NODE_STYLES[kind])
         if v is current:
             attrs.update(color=CURRENT_COLOUR, penwidth="3")
         elif v in updated:
             attrs.update(color=UPDATED_COLOUR, penwidth="2.5")
         grad_exact = view.grads.get(v) if view else v.grad
-        tooltip = f"{kind}: data={v.data!r}" + (f", grad={grad_exact!r}" if show_grad and grad_exact is not None else "")
+        tooltip = node_tooltip(kind, v, name, grad_exact if show_grad else None)
         g.node(ids[v], label=label, tooltip=tooltip, id=ids[v], **attrs)
 
         if v.is_leaf:
@@ -262,7 +348,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
                 op_attrs.update(color=CURRENT_COLOUR, penwidth="2.5")
                 edge_attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5"}
             g.node(target, label=v._operation.symbol, tooltip=v._operation.name, id=target, **op_attrs)
-            g.edge(target, ids[v], **edge_attrs)
+            g.edge(target, ids[v], id=edge_id(ids[v]), **edge_attrs)
         for position, p in enumerate(v.inputs):
             attrs = {}
             c = fixed.get((v, position)) if fixed is not None else None
@@ -271,24 +357,29 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             if v is current and position in used:
                 attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5", "fontcolor": CURRENT_COLOUR,
                          ("label" if fixed is None else "xlabel"): _edge_text(used[position], fmt)}
-            g.edge(ids[p], target, **attrs)
+            g.edge(ids[p], target, id=edge_id(ids[v], position), **attrs)
 
     if legend:
         _add_legend(g, op_nodes)
     return g
 
 
-# Graphviz draws "transparent" text as #fffffe (it has no alpha for text); the stepper page turns
-# that colour into no fill at all, so the labels of the edges not in use are truly invisible
-HIDDEN_TEXT = "#fffffe"
+def grad_cell_width(precision):
+    """Points for "grad -1.234e-300 + …" at ``precision`` digits: the grad cell of a stepper frame."""
+    return 7 * (precision + 16)
+
+
+# The labels of the edges not in use: "transparent" is invisible in a PNG; in SVG Graphviz writes it
+# as #fffffe (it has no alpha for text), which the stepper page replaces by no fill at all
+HIDDEN_TEXT = "transparent"
 
 
 def _edge_text(c, fmt):
     return "∂ none" if c.local is None else f"∂ {fmt(c.local)}\\n+= {fmt(c.amount)}"
 
 
-def _plain_html(text):
-    return f"<{_text(text)}>"
+def _plain_html(text, chars=LABEL_CHARS):
+    return f"<{label_html(text, chars)}>"
 
 
 def _add_legend(g, op_nodes):
@@ -387,9 +478,12 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
     with ``.w`` (a list of Values) and ``.b`` (a Value). The limit ``max_nodes`` counts neurons and
     weights.
     """
-    _check_options(rankdir, precision, max_nodes)
-    if not isinstance(plain, bool):
-        raise TypeError(f"plain must be True or False, got {plain!r}")
+    _check_options(rankdir, precision, max_nodes, title)
+    check_flag("plain", plain)
+    check_flag("show_grads", show_grads)
+    for name, flag in (("show_weights", show_weights), ("show_biases", show_biases)):
+        if flag is not None:  # None: as plain says
+            check_flag(name, flag)
     if plain and (show_weights or show_biases or show_grads):
         raise ValueError("plain=True draws the network without numbers: do not also pass show_weights, "
                          "show_biases or show_grads")
@@ -406,6 +500,9 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
     check_size(count, max_nodes, what="network", unit="neurons and weights")
     if input_names is None:
         input_names = [f"x_{k}" for k in range(1, nin + 1)]
+    if isinstance(input_names, (str, bytes)) or not hasattr(input_names, "__len__"):
+        raise TypeError(f"input_names must be a list of {nin} names (one per input), got "
+                        f"{type(input_names).__name__} {bounded_repr(input_names)}")
     if len(input_names) != nin:
         raise ValueError(f"input_names has {len(input_names)} names for {nin} inputs")
     fmt = lambda x: format_number(x, precision)  # noqa: E731
@@ -428,7 +525,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
             attrs.update(color=HIGHLIGHT_COLOUR, penwidth="3")
         return attrs
     if title:
-        g.attr(label=_plain_html(title), labelloc="t", fontsize="14")
+        g.attr(label=_plain_html(title, TITLE_CHARS), labelloc="t", fontsize="14")
 
     with g.subgraph(name="layer_1") as c:
         c.attr(rank="same")
@@ -443,7 +540,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
             c.attr(rank="same")
             c.node(f"L{l}", label=f"layer {l}" + (f"\\n({act})" if act else ""), **_HEADER)
             for j, neuron in enumerate(neurons, 1):
-                text = _text(f"z[{l}]_{j}" if act == "linear" else f"a[{l}]_{j}")
+                text = label_html(f"z[{l}]_{j}" if act == "linear" else f"a[{l}]_{j}")
                 if show_biases:
                     text += f'<BR/><FONT POINT-SIZE="9">b {fmt(neuron.b.data)}</FONT>'
                 style = neuron_style(l, j, "output" if l == last else "intermediate")
@@ -468,7 +565,7 @@ def draw_network(mlp, *, rankdir="LR", precision=3, show_weights=None, show_bias
                     # near the head, where the edges into a neuron fan out, rather than mid-way where they cross
                     # (a white box so the number stays readable on its edge)
                     attrs.update(headlabel=f'<<TABLE BORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>'
-                                           f'{_text(text)}</TD></TR></TABLE>>',
+                                           f'{label_html(text)}</TD></TR></TABLE>>',
                                  labeldistance="2.6", labelangle="0", fontcolor=attrs["color"])
                 g.edge(f"L{l - 1}_{k}", f"L{l}_{j}", **attrs)
     return g

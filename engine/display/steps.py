@@ -137,12 +137,19 @@ def printable(text):
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
+def is_labelled(node):
+    """Whether ``node`` has a label to show: not None, and not empty or blank ("" is the default of
+    micrograd's ``Value``, which means no label, and a blank name would leave a row unnamed)."""
+    return node.label is not None and str(node.label).strip() != ""
+
+
 def display_names(root, precision=6):
     """{node: name}: its label, the number of a constant leaf, or ``v<i>`` (i = the node's position
-    in ``topological_order(root)``) for an unlabelled node, so a table and a drawing agree."""
+    in ``topological_order(root)``) for an unlabelled node (``is_labelled``), so a table and a
+    drawing agree."""
     names = {}
     for i, v in enumerate(topological_order(root)):
-        if v.label is not None:
+        if is_labelled(v):
             names[v] = str(v.label)
         elif v.is_constant:
             names[v] = format_number(v.data, precision)
@@ -175,6 +182,9 @@ def as_param_set(params):
         return None
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
+    if isinstance(params, (Value, str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError("params must be the Values to draw as parameters (a set or list of Values, or a "
+                        f"Module), got {type(params).__name__}")
     params = set(params)
     for p in params:
         if not isinstance(p, Value):

@@ -75,8 +75,8 @@ print(backward_table(o, params=example.params, annotate=example.annotate))
 # (or the buttons, the slider, Home and End). At each step the node being processed and the edges
 # it uses are red, labelled with ∂ and the amount added; the inputs whose gradients just changed
 # are orange. It is the page `engine.write_stepper_html` writes, so it also works in this notebook
-# exported to HTML. (A code host that strips iframes shows nothing here: the table above has the
-# same numbers.)
+# exported to HTML. (Where scripts and iframes are removed, as on GitHub, on nbviewer or in an untrusted
+# JupyterLab, it shows the graph with its final gradients and the table of the steps instead.)
 
 # %%
 stepper(o, params=example.params, annotate=example.annotate, height=560,
