@@ -289,3 +289,14 @@ def test_write_frames_and_the_page_check_their_own_options(tmp_path):
         write_stepper_html(v, tmp_path / "p.html", frames=frames, rankdir="TB")
     with pytest.raises(TypeError, match="title must be a string"):
         write_stepper_html(v, tmp_path / "p.html", title=None)
+
+
+def test_the_exponent_of_a_power_is_drawn_in_the_operations_label_as_micrograd_has_it():
+    x = Value(3.0, label="x")
+    y = x ** 2 + x ** Value(0.5, label="e")  # a number exponent is the operation's; a Value is an input
+    src = draw_graph(y).source
+    assert 'label="**2"' in src and 'label="**"' in src
+    assert "data 2" not in src and "<B>e</B>" in src  # no node for the 2; the Value e is drawn
+    assert (x ** 2)._prev == (x,) and len((x ** 2).inputs) == 2
+    folded = draw_graph(y, op_nodes=False).source
+    assert "<B>**2</B>" in folded

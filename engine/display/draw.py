@@ -313,7 +313,13 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             used[c.position] = c
             updated.add(c.input)
 
+    # the n of x ** n is a constant of the operation, drawn in its label (**2), as micrograd's _op
+    # and _prev have it, not as a node of its own
+    powers = {v for v in order if v._a is not None and len(v._prev) < len(v.inputs)}
+    exponents = {u for v in powers for u in v.inputs if u not in v._prev}
     for v in order:
+        if v in exponents:
+            continue
         kind = node_kind(v, root, params)
         if not show_grad:
             grad_text = None
@@ -323,7 +329,7 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             grad_text = ""  # not reached yet: blank, not 0
         else:
             grad_text = fmt(view.grads[v]) + (" + …" if v in view.partial else "")
-        symbol = None if (op_nodes or v.is_leaf) else v._operation.symbol
+        symbol = None if (op_nodes or v.is_leaf) else (v._op if v in powers else v._operation.symbol)
         unnamed = not is_labelled(v) and not v.is_constant
         name = None if (v.is_constant and not is_labelled(v)) else names[v]
         label = _value_label(name, unnamed, symbol, fmt(v.data), grad_text, bold_grad=v is current,
@@ -347,9 +353,12 @@ def draw_graph(root, *, params=None, op_nodes=True, rankdir="LR", precision=4, s
             if v is current:
                 op_attrs.update(color=CURRENT_COLOUR, penwidth="2.5")
                 edge_attrs = {"color": CURRENT_COLOUR, "penwidth": "2.5"}
-            g.node(target, label=v._operation.symbol, tooltip=v._operation.name, id=target, **op_attrs)
+            g.node(target, label=label_html(v._op) if v in powers else v._operation.symbol,
+                   tooltip=v._operation.name, id=target, **op_attrs)
             g.edge(target, ids[v], id=edge_id(ids[v]), **edge_attrs)
         for position, p in enumerate(v.inputs):
+            if p in exponents and v in powers:
+                continue
             attrs = {}
             c = fixed.get((v, position)) if fixed is not None else None
             if c is not None:  # every frame has the label; only the current node's are visible
