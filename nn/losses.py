@@ -255,16 +255,23 @@ def softmax_log_loss(logits, y):
     with m a node of the graph (the engine's ``max``): every exponent is ≤ 0, so nothing overflows,
     and no branch depends on the logits or the target, so a graph recorded once compiles and serves
     every sample. Its gradient is softmax(z) − y when Σ y = 1 (the path through m cancels: exactly
-    in exact arithmetic, to rounding in floats)."""
+    in exact arithmetic, to rounding in floats).
+
+    The second term is built as m Σ_k y_k − Σ_k y_k z_k, one ``affine`` node over the logits
+    themselves, not over the shifted z_k − m: for logits far apart (1e308 and −1e308) z_k − m
+    overflows to −inf, and a zero target entry times −inf is NaN where the term is 0. With a
+    one-hot y the node is m − z_t, rounded once, as PyTorch's cross entropy with a class index.
+    Every finite logit gives PyTorch's number (0, inf or in between); an infinite logit gives
+    what PyTorch gives with probability targets (NaN where a zero entry meets it)."""
     z = _values(logits, "logits")
     y = _numbers(y, len(z), "one-hot targets", "logits")
     for k, t in enumerate(y):
-        if t.__class__ is not Value and not 0.0 <= t <= 1.0:
+        if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:
             raise ValueError(f"softmax_log_loss: a one-hot target has entries in [0, 1], entry {k} is {t!r}")
     m = vmax(*z) if len(z) > 1 else z[0]
-    d = [zk - m for zk in z]
-    log_sum = total([dk.exp() for dk in d]).log()
-    return _labelled(log_sum - affine(y, d), "C")
+    log_sum = total([(zk - m).exp() for zk in z]).log()
+    weights = [total(y)] + [-t for t in y]  # Σ y: a number, or a node when y are leaves
+    return _labelled(log_sum + affine(weights, [m] + z), "C")
 
 
 def hinge_loss(scores, labels):
