@@ -20,6 +20,7 @@ import numpy as np
 from engine import Value, affine
 
 from .activations import display_name, resolve
+from .atomic import assign
 from .initializers import check_init, draw, source
 from .checks import describe, integer
 
@@ -240,11 +241,16 @@ class Layer(Module):
         return (_as_float_array(W, (self.nout, self.nin), f"W[{l}]"),
                 _as_float_array(b, (self.nout,), f"b[{l}]", column_ok=True))
 
-    def _assign(self, W, b):
+    def _pairs(self, W, b):
+        """[(parameter Value, new number)] for checked arrays, in ``parameters()`` order."""
+        pairs = []
         for n, row, bj in zip(self.neurons, W.tolist(), b.tolist()):
-            for w, v in zip(n.w, row):
-                w.data = v
-            n.b.data = bj
+            pairs += zip(n.w, row)
+            pairs.append((n.b, bj))
+        return pairs
+
+    def _assign(self, W, b):
+        assign(self._pairs(W, b))  # all or nothing, even under Ctrl-C
 
     def summary(self):
         return _table(*self._summary_rows())
@@ -344,8 +350,7 @@ class MLP(Module):
             W = arrays.get(f"W[{l}]", layer.W_array())
             b = arrays.get(f"b[{l}]", layer.b_array())
             checked.append((layer, *layer._checked_arrays(W, b)))
-        for layer, W, b in checked:
-            layer._assign(W, b)
+        assign([pair for layer, W, b in checked for pair in layer._pairs(W, b)])  # all or nothing
 
     def summary(self):
         return _table(*self._summary_rows())
