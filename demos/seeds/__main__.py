@@ -188,6 +188,19 @@ def plot(result, leave, args, say):
         say(f"wrote {path}")
 
 
+def keep(partial, out):
+    """Write the runs of an incomplete study to ``out``/finished_runs.npz; its path, or None."""
+    import os
+    try:
+        os.makedirs(out, exist_ok=True)
+        path = os.path.join(out, "finished_runs.npz")
+        np.savez(path, index=np.array([t.index for t in partial.tasks]), steps=partial.steps,
+                 costs=partial.costs, correct=partial.correct, parameters=partial.parameters)
+    except OSError:
+        return None
+    return path
+
+
 def main(argv=None):
     parser, args = _parse(argv)
     require_for("seeds", args)
@@ -218,6 +231,13 @@ def main(argv=None):
                                      reference=study.reference_task(task_list[0]))
     except executors.ExecutorUnavailable as err:
         parser.error(str(err))
+    except study.StudyIncomplete as stop:
+        print(f"seeds: {stop}", file=sys.stderr)
+        if stop.finished is not None:
+            path = keep(stop.finished, args.out)
+            print(f"seeds: the finished runs are in {path}" if path else
+                  f"seeds: could not write the finished runs to {args.out}", file=sys.stderr)
+        return 1
 
     leave = report(result, args, backend, why, where, say)
     if not args.no_plots:
