@@ -72,6 +72,12 @@ class Dropout(Module):
     def __call__(self, x):
         if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
             raise TypeError(f"dropout layer {self.number} takes a list of Values, got {describe(x)}")
+        for k, v in enumerate(x, 1):
+            if v.__class__ is not Value and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+                if hasattr(v, "__len__") and not isinstance(v, (str, bytes)):
+                    raise TypeError(f"dropout layer {self.number} takes a flat list of Values, got an image "
+                                    f"or nested list (entry {k} is {describe(v)}): put a Flatten before it")
+                raise TypeError(f"dropout layer {self.number}: entry {k} is {describe(v)}, not a number or a Value")
         if not self.training or self.p == 0.0:
             self.masks = []
             return list(x)

@@ -22,6 +22,8 @@ import numbers
 from engine import Value, affine
 from engine import max as vmax
 
+from .checks import brief
+
 # Probabilities are squeezed into [_EPS, 1 - _EPS] before their logarithm is taken.
 _EPS = 1e-12
 
@@ -36,7 +38,7 @@ def _values(pred, what="predictions"):
         raise TypeError(f"{what} must be a Value or a list of Values, got {type(pred).__name__}")
     for i, p in enumerate(pred):
         if not isinstance(p, Value):
-            raise TypeError(f"{what}[{i}] must be a Value, got {type(p).__name__} {p!r}")
+            raise TypeError(f"{what}[{i}] must be a Value, got {type(p).__name__} {brief(p)}")
     return list(pred)
 
 
@@ -54,7 +56,7 @@ def _numbers(target, n, what="targets", pred_what="predictions"):
             out.append(t)
             continue
         if isinstance(t, bool) or not isinstance(t, numbers.Real):
-            raise TypeError(f"{what}[{i}] must be a real number, got {type(t).__name__} {t!r}")
+            raise TypeError(f"{what}[{i}] must be a real number, got {type(t).__name__} {brief(t)}")
         out.append(float(t))
     return out
 
@@ -160,7 +162,7 @@ def mse(pred, target):
 def _check_probability_targets(y):
     for i, t in enumerate(y):
         if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:
-            raise ValueError(f"binary cross entropy: targets must lie in [0, 1], target {i} is {t!r}")
+            raise ValueError(f"binary cross entropy: targets must lie in [0, 1], target {i} is {brief(t)}")
 
 
 def binary_cross_entropy(p, y, eps=_EPS):
@@ -176,7 +178,7 @@ def binary_cross_entropy(p, y, eps=_EPS):
     y = _numbers(y, len(p), "targets", "probabilities")
     _check_probability_targets(y)
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a real number, got {type(eps).__name__} {eps!r}")
+        raise TypeError(f"eps must be a real number, got {type(eps).__name__} {brief(eps)}")
     if not 0.0 <= eps < 0.5:  # NaN fails too
         raise ValueError(f"eps must lie in [0, 0.5), got {eps!r}")
     terms = []
@@ -204,7 +206,7 @@ def binary_cross_entropy_with_logits(z, y):
 def _class_index(t, k, i=None):
     where = "target_index" if i is None else f"target_index[{i}]"
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-        raise TypeError(f"{where} must be an integer class index, got {type(t).__name__} {t!r}")
+        raise TypeError(f"{where} must be an integer class index, got {type(t).__name__} {brief(t)}")
     if not 0 <= t < k:
         raise ValueError(f"{where} is {t} but there are {k} classes (indices 0 to {k - 1})")
     return int(t)
@@ -267,7 +269,7 @@ def softmax_log_loss(logits, y):
     y = _numbers(y, len(z), "one-hot targets", "logits")
     for k, t in enumerate(y):
         if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:
-            raise ValueError(f"softmax_log_loss: a one-hot target has entries in [0, 1], entry {k} is {t!r}")
+            raise ValueError(f"softmax_log_loss: a one-hot target has entries in [0, 1], entry {k} is {brief(t)}")
     m = vmax(*z) if len(z) > 1 else z[0]
     log_sum = total([(zk - m).exp() for zk in z]).log()
     weights = [total(y)] + [-t for t in y]  # Σ y: a number, or a node when y are leaves
@@ -282,7 +284,7 @@ def hinge_loss(scores, labels):
     y = _numbers(labels, len(s), "labels", "scores")
     for i, yi in enumerate(y):
         if (yi.data if yi.__class__ is Value else yi) not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: labels must be -1 or +1, label {i} is {yi!r}")
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, label {i} is {brief(yi)}")
     return _labelled(mean([(1.0 - yi * si).relu() for si, yi in zip(s, y)]), "hinge")
 
 
@@ -303,7 +305,7 @@ def _weights(module_or_params):
                 out.append(item)
         else:
             raise TypeError(f"l2_penalty takes a Module, Values or (name, Value) pairs, got "
-                            f"{type(item).__name__} {item!r}")
+                            f"{type(item).__name__} {brief(item)}")
     return out
 
 
@@ -314,7 +316,7 @@ def l2_penalty(module_or_params, alpha):
     except those labelled as biases ("b[..."), so ``mlp.parameters()`` also gives weights only.
     From (name, Value) pairs: the names starting with "W". Its gradient is 2 alpha w."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} {alpha!r}")
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} {brief(alpha)}")
     if not alpha >= 0 or not math.isfinite(alpha):  # NaN fails the first test
         raise ValueError(f"alpha must be >= 0 and finite, got {alpha!r}")
     w = _weights(module_or_params)

@@ -22,7 +22,7 @@ from engine import Value, affine
 from .activations import display_name, resolve
 from .atomic import assign
 from .initializers import check_init, draw, source
-from .checks import describe, integer
+from .checks import brief, describe, integer
 
 
 # ---------------------------------------------------------------------------- input checking
@@ -55,8 +55,12 @@ def _as_float_array(value, shape, name, column_ok=False):
         extra = f" or {(shape[0], 1)}" if column_ok else ""
         raise ValueError(f"{name} must have shape {shape}{extra}, got shape {arr.shape}")
     arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr.tolist()}")
+    bad = ~np.isfinite(arr)
+    if bad.any():  # say where, not the whole array: a 1,000 × 1,000 one would be a 20 MB message
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        at = f"at {where[0] if len(where) == 1 else where} " if where else ""
+        raise ValueError(f"{name} must be finite: {int(bad.sum())} of its {arr.size} entries are not, the "
+                         f"first {at}is {float(arr[where])!r}")
     return arr
 
 
@@ -89,14 +93,24 @@ class Module:
     def __str__(self):
         return self.summary()
 
+    HTML_PARAMETERS = 200  # parameters listed in the notebook view; past that, the first ones only
+
     def _repr_html_(self):
-        """How Jupyter shows a module: its summary table, and its parameters (data, grad) folded."""
+        """How Jupyter shows a module: its summary table, and its parameters (data, grad) folded;
+        past ``HTML_PARAMETERS`` of them only the first ones (a 79,500-parameter MLP would
+        otherwise make a page of 13 MB), with a line that says how to see them all."""
         from engine.notebook import html_table
         title, headers, rows = self._summary_rows()
-        params = [(name, repr(p.data), repr(p.grad)) for name, p in self.named_parameters()]
-        return (html_table(headers, rows, caption=title)
-                + f"<details><summary>{len(params)} parameters: data and grad</summary>"
-                + html_table(["parameter", "data", "grad"], params) + "</details>")
+        named = self.named_parameters()
+        shown = named[:self.HTML_PARAMETERS]
+        params = [(str(name)[:60], repr(p.data), repr(p.grad)) for name, p in shown]
+        more = ""
+        if len(named) > len(shown):
+            more = (f"<p>the first {len(shown):,} of {len(named):,} parameters; all of them: "
+                    f"<code>named_parameters()</code></p>")
+        return (html_table(headers, rows[:100], caption=title)
+                + f"<details><summary>{len(named):,} parameters: data and grad</summary>"
+                + html_table(["parameter", "data", "grad"], params) + more + "</details>")
 
     def _summary_rows(self):
         """(title, headers, rows) of the summary as a table (Layer and MLP: one row per layer)."""
@@ -318,7 +332,7 @@ class MLP(Module):
         """The Layer with paper number ``l`` (2 .. L; layer 1 is the input)."""
         L = len(self.layers) + 1
         if isinstance(l, bool) or not isinstance(l, numbers.Integral) or not 2 <= l <= L:
-            raise IndexError(f"this MLP has layers 2 to {L} (layer 1 is the input), got {l!r}")
+            raise IndexError(f"this MLP has layers 2 to {L} (layer 1 is the input), got {brief(l)}")
         return self.layers[l - 2]
 
     def parameters(self):
@@ -370,7 +384,7 @@ def _activation_or_nonlin(activation, nonlin, default):
     if nonlin is not None:
         if activation is not None:
             raise TypeError(f"give the activation either as activation= or as micrograd's nonlin=, "
-                            f"not both (got activation={activation!r}, nonlin={nonlin!r})")
+                            f"not both (got activation={brief(activation)}, nonlin={brief(nonlin)})")
         activation = nonlin
     if activation is None:
         return default

@@ -12,7 +12,7 @@ import numbers
 from engine import Value
 
 from .atomic import uninterrupted
-from .checks import describe
+from .checks import brief, describe
 
 
 def _param_list(params):
@@ -29,7 +29,7 @@ def _param_list(params):
         raise ValueError("the optimizer got no parameters to optimise (an empty list)")
     for i, p in enumerate(params):
         if not isinstance(p, Value):
-            raise TypeError(f"params[{i}] is {type(p).__name__} {p!r}, not a Value")
+            raise TypeError(f"params[{i}] is {type(p).__name__} {brief(p)}, not a Value")
     if len({id(p) for p in params}) != len(params):
         raise ValueError("a parameter appears more than once: it would be updated twice per step")
     return params
@@ -104,7 +104,7 @@ class SGD(Optimizer):
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.dampening = _number(dampening, "dampening", high=1.0)
         if not isinstance(nesterov, bool):
-            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {nesterov!r}")
+            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {brief(nesterov)}")
         self.nesterov = nesterov
         if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
@@ -147,7 +147,7 @@ class Adam(Optimizer):
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {brief(betas)}") from None
         why = ": the bias correction divides by 1 - beta**t, which is 0 for beta = 1"
         self.betas = (_number(beta1, "beta1", high=1.0, high_open=True, why=why),
                       _number(beta2, "beta2", high=1.0, high_open=True, why=why))

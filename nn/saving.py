@@ -272,7 +272,7 @@ def _unique_keys(pairs):
     out = {}
     for key, value in pairs:
         if key in out:
-            raise _BadConstant(f"duplicate key {key!r}")
+            raise _BadConstant(f"duplicate key {_brief(key)}")
         out[key] = value
     return out
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import losses
 from .atomic import assign
-from .checks import describe, integer
+from .checks import brief, describe, integer
 from .initializers import generator
 from .optim import SGD, Optimizer
 from .sampling import canonical, schedule
@@ -67,7 +67,7 @@ def resolve_loss(loss):
     """The per-sample loss function for a name in LOSSES, or a callable(output, target) -> Value."""
     if isinstance(loss, str):
         if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(map(repr, LOSSES))} "
+            raise ValueError(f"unknown loss {brief(loss)}: use one of {', '.join(map(repr, LOSSES))} "
                              f"or a callable(output, target) -> Value")
         return LOSSES[loss]
     if callable(loss):

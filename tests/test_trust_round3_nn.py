@@ -631,3 +631,105 @@ def test_a_non_finite_initial_or_recorded_cost_stops_too(monkeypatch):
     with pytest.raises(nn.TrainingDiverged, match="step 20 of 100: the cost over the whole data set is inf") as info:
         nn.train(net, *nn.higham_data(), steps=100, record_every=20)
     assert "after step 20, the last good one" in str(info.value)
+
+
+# ---------------------------------------------------------------------------- 15. the layers' own messages
+
+@pytest.mark.parametrize("call,error,fragment", [
+    (lambda: nn.Conv2d(1, 1, 1)([[]]), ValueError, "conv layer 2: channel 1 is empty (0 rows of 0 entries)"),
+    (lambda: nn.Conv2d(1, 1, 1)([[[], []]]), ValueError, "channel 1 is empty (2 rows of 0 entries)"),
+    (lambda: nn.MaxPool2d(2)([[]]), ValueError, "max-pool layer 2: channel 1 is empty"),
+    (lambda: nn.ReLU()([[]]), ValueError, "channel 1 is empty"),
+    (lambda: nn.Flatten()([Value(1.0), Value(2.0)]), TypeError, "a flat list of 2 entries: it is flat already"),
+    (lambda: nn.Flatten()([1.0, 2.0, 3.0]), TypeError, "it is flat already"),
+    (lambda: nn.Flatten()(Value(1.0)), TypeError, "flatten takes an image as a list of channels of rows"),
+    (lambda: nn.Flatten()(3.5), TypeError, "flatten takes an image"),
+    (lambda: nn.Dropout(0.5, rng=0)([[[Value(1.0)]]]), TypeError, "dropout layer 2 takes a flat list of Values, got an image"),
+    (lambda: nn.Dropout(0.5, rng=0)([Value(1.0), "2"]), TypeError, "dropout layer 2: entry 2 is str '2'"),
+], ids=["conv [[]]", "conv empty rows", "pool", "relu", "flatten Values", "flatten numbers", "flatten Value",
+        "flatten float", "dropout image", "dropout str"])
+def test_layers_refuse_what_they_cannot_take_with_their_own_message(call, error, fragment):
+    with pytest.raises(error) as info:
+        call()
+    assert fragment in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+def test_flatten_and_dropout_still_take_what_they_should():
+    image = [[[1.0, -2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]
+    assert [v.data for v in nn.Flatten()(image)] == [1.0, -2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    out = nn.Dropout(0.5, rng=0)([Value(1.0), 2.0])
+    assert all(v.data in (0.0, 2.0, 4.0) for v in out) and len(out) == 2
+
+
+def test_conv_set_arrays_refuses_what_layer_set_arrays_refuses_and_changes_nothing():
+    conv = nn.Conv2d(2, 3, 2, rng=0)
+    before = [p.data for p in conv.parameters()]
+    W, b = conv.W_array(), conv.b_array()
+    for bad_W, bad_b, fragment in (
+            (np.where(np.arange(W.size).reshape(W.shape) == 7, np.nan, W), b, "1 of its 24 entries are not, the first at (0, 1, 1, 1) is nan"),
+            (W, [0.0, np.inf, 0.0], "b[2] of conv layer 2 must be finite"),
+            (W.astype(str), b, "must hold real numbers"),
+            (W[:, :1], b, "must have shape (3, 2, 2, 2)")):
+        with pytest.raises(ValueError) as info:
+            conv.set_arrays(bad_W, bad_b)
+        assert fragment in str(info.value), str(info.value)
+        assert [p.data for p in conv.parameters()] == before
+    layer = nn.Layer(2, 2, rng=0)
+    with pytest.raises(ValueError, match="must be finite"):
+        layer.set_arrays([[np.nan, 0.0], [0.0, 0.0]], [0.0, 0.0])
+    conv.set_arrays(W * 2, b + 1)
+    assert np.array_equal(conv.W_array(), W * 2) and np.array_equal(conv.b_array(), b + 1)
+
+
+def test_messages_about_huge_arrays_and_arguments_are_bounded():
+    big = np.zeros((1000, 1000))
+    big[500, 7] = np.nan
+    with pytest.raises(ValueError) as info:
+        nn.Layer(1000, 1000, init="zeros").set_arrays(big, np.zeros(1000))
+    assert len(str(info.value)) < 200 and "first at (500, 7) is nan" in str(info.value)
+    huge = "x" * 10**6
+    for call in (lambda: nn.MLP(2, [1], activation=huge), lambda: nn.train(nn.MLP(2, [1]), [[0, 0]], [0], loss=huge),
+                 lambda: nn.SGD([list(range(10**5))], lr=0.1), lambda: nn.schedule(huge, 3),
+                 lambda: nn.softmax_cross_entropy([Value(0.0)], 10**5000), lambda: nn.MLP(2, [1], init=huge),
+                 lambda: nn.hinge_loss([Value(0.0)], [huge])):
+        with pytest.raises((TypeError, ValueError)) as info:
+            call()
+        assert len(str(info.value)) < 400, str(info.value)[:200]
+
+
+def test_from_torch_refuses_meta_tied_and_nan_models_clearly():
+    torch = pytest.importorskip("torch", reason="PyTorch not installed: the bridge is not tested")
+    shared = torch.nn.Linear(3, 3)
+    with pytest.raises(ValueError, match="module 2 of the Sequential shares its parameters with module 0"):
+        nn.from_torch(torch.nn.Sequential(shared, torch.nn.Tanh(), shared))
+    tied = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.ReLU(), torch.nn.Linear(3, 3))
+    tied[2].weight = tied[0].weight
+    with pytest.raises(ValueError, match="shares its parameters with module 0 .*tied weights"):
+        nn.from_torch(tied)
+    with torch.device("meta"):
+        meta = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())
+    with pytest.raises(ValueError, match="the weight of layer 2 is on the meta device"):
+        nn.from_torch(meta)
+    big = torch.nn.Linear(1000, 1000)
+    with torch.no_grad():
+        big.weight[500, 7] = float("nan")
+    with pytest.raises(ValueError) as info:
+        nn.from_torch(big)
+    assert len(str(info.value)) < 200 and "(500, 7)" in str(info.value)
+    ok = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    mlp = nn.from_torch(ok)
+    x = torch.tensor([[0.3, -0.2]], dtype=torch.float32)
+    assert mlp([0.3, -0.2]).data == pytest.approx(ok(x).item(), rel=1e-6)
+
+
+# ---------------------------------------------------------------------------- 16. the notebook view of a module
+
+def test_the_notebook_view_of_a_big_module_is_a_summary():
+    net = nn.MLP(784, [100, 10], init="zeros")  # 79,510 parameters
+    html = net._repr_html_()
+    assert len(html) < 60_000
+    assert "79,510 parameters" in html and "the first 200 of 79,510 parameters" in html
+    small = nn.MLP(2, [2, 1], rng=0)
+    html = small._repr_html_()
+    assert "the first" not in html and all(name in html for name, _ in small.named_parameters())
