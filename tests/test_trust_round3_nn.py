@@ -733,3 +733,28 @@ def test_the_notebook_view_of_a_big_module_is_a_summary():
     small = nn.MLP(2, [2, 1], rng=0)
     html = small._repr_html_()
     assert "the first" not in html and all(name in html for name, _ in small.named_parameters())
+
+
+# ---------------------------------------------------------------------------- the same class in demos/
+
+def test_demos_refuse_to_write_into_a_fifo(tmp_path):
+    """As nn.save: a figure, a table or a drawing is written only over a regular file; a FIFO would
+    have made the demo wait for ever, and is left as it is."""
+    from demos import _common
+    from demos.backprop.__main__ import main as backprop
+    from demos.seeds.__main__ import keep
+    os.mkfifo(tmp_path / "cost.png")
+    os.mkfifo(tmp_path / "neuron_table.txt")
+    os.mkfifo(tmp_path / "finished_runs.npz")
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed")
+    plt = _common.pyplot()
+    fig = plt.figure()
+    with pytest.raises(FileExistsError, match="cost.png: it is a named pipe"):
+        _common.save_figure(fig, tmp_path, "cost")
+    plt.close(fig)
+    with pytest.raises(FileExistsError, match="neuron_table.txt: it is a named pipe"):
+        backprop(["--example", "neuron", "--out", str(tmp_path), "--quiet"])
+    assert keep(None, tmp_path) is None
+    for name in ("cost.png", "neuron_table.txt", "finished_runs.npz"):
+        assert stat.S_ISFIFO(os.stat(tmp_path / name).st_mode)
+    assert _common.writable(tmp_path / "new.png") == tmp_path / "new.png"

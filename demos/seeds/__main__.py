@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
+from .._common import (Stopwatch, writable, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
                        reporter, require_for)
 from ..higham import ETA, ITERATIONS, training
 from . import analysis, executors, study
@@ -193,10 +193,10 @@ def keep(partial, out):
     import os
     try:
         os.makedirs(out, exist_ok=True)
-        path = os.path.join(out, "finished_runs.npz")
+        path = writable(os.path.join(out, "finished_runs.npz"))
         np.savez(path, index=np.array([t.index for t in partial.tasks]), steps=partial.steps,
                  costs=partial.costs, correct=partial.correct, parameters=partial.parameters)
-    except OSError:
+    except OSError:  # FileExistsError too: a FIFO or a device where the file would go
         return None
     return path
 
