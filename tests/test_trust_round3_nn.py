@@ -758,3 +758,45 @@ def test_demos_refuse_to_write_into_a_fifo(tmp_path):
     for name in ("cost.png", "neuron_table.txt", "finished_runs.npz"):
         assert stat.S_ISFIFO(os.stat(tmp_path / name).st_mode)
     assert _common.writable(tmp_path / "new.png") == tmp_path / "new.png"
+
+
+def count_bytecodes(call):
+    count = [0]
+
+    def tracer(frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count[0] += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count[0]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
+@pytest.mark.parametrize("make_opt", [lambda m: nn.SGD(m, lr=0.5), lambda m: nn.Adam(m, lr=0.05)], ids=["sgd", "adam"])
+def test_ctrl_c_anywhere_in_training_leaves_a_whole_number_of_steps(compiled, make_opt):
+    """Ctrl-C at 60 points spread over a short run: the model and the optimizer always hold the
+    state after some whole number of steps j (that of the same run stopped after j steps)."""
+    X, Y = nn.higham_data()
+
+    def run(steps, interrupt=None):
+        net = _higham()
+        opt = make_opt(net)
+        call = lambda: nn.train(net, X, Y, optimizer=opt, steps=steps, record_every=1, compiled=compiled)  # noqa: E731
+        interrupted = interrupt_at(interrupt, call) if interrupt else (call(), False)[1]
+        return interrupted, (_params(net), optimizer_state(opt))
+
+    whole = [run(j)[1] for j in range(4)]
+    assert len({repr(w) for w in whole}) == 4
+    total = count_bytecodes(lambda: run(3))
+    hits = 0
+    for k in np.linspace(1, total, 60).astype(int):
+        interrupted, state = run(3, int(k))
+        assert state in whole, f"Ctrl-C at bytecode {k} of {total}: a state between steps"
+        hits += interrupted
+    assert hits >= 50
