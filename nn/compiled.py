@@ -22,6 +22,7 @@ Two things could make the recorded graph wrong for some step, and both are handl
 """
 
 import math
+import operator
 import struct
 
 from engine import CompileError, Value, compile, topological_order
@@ -136,6 +137,7 @@ class CompiledLoss:
             return folds[id(r)](row[:len(data)], [])
 
         data_only = _data_only(root, index)
+        plan = _plan(root, params)
         total = 0.0
         refusal = None
         for i, (x, y, row) in enumerate(zip(inputs, targets, self.rows)):
@@ -149,7 +151,7 @@ class CompiledLoss:
                 why = "its dropout layers are called differently"
             else:
                 why = _difference(root, cost, row, masks, index, params, data_only,
-                                  lambda r, row=row: folded(r, row))
+                                  lambda r, row=row: folded(r, row), plan)
             if why is not None:
                 refusal = RecordingError(
                     f"compiled=True cannot train this model with the loss {_name(self.loss_fn)}: the graph "
@@ -215,7 +217,7 @@ def _data_only(root, index):
     return out
 
 
-def _difference(template, root, row, masks, index, params, data_only, folded):
+def _difference(template, root, row, masks, index, params, data_only, folded, plan):
     """None if the eager graph under ``root`` is the recorded ``template`` with ``row``'s numbers
     in the stand-in leaves and ``masks`` in the mask leaves; otherwise what differs, in words.
 
@@ -226,8 +228,11 @@ def _difference(template, root, row, masks, index, params, data_only, folded):
     if compiled code computes the same number (``folded``)."""
     paired, back = {}, {}
     stack = [(template, root)]
+    pop = stack.pop
     while stack:
-        r, f = stack.pop()
+        r, f = pop()
+        if r is f:  # one Value in both graphs, a parameter most often: nothing to compare
+            continue
         kind = index.get(id(r))
         if kind is not None:
             what, j = kind
@@ -262,16 +267,37 @@ def _difference(template, root, row, masks, index, params, data_only, folded):
             continue
         if id(f) in back:
             return "separate nodes where the recorded graph uses one node in several places"
-        if f.operation is not r.operation:
+        operation, ins_r, n, fixed, pick, fixed_values, free = plan[id(r)]
+        if f.operation is not operation:
             shown = "a constant" if f.is_leaf else f"operation {f.op!r}"
             return f"{shown} where the recorded graph has operation {r.op!r}"
-        ins_r, ins_f = r.inputs, f.inputs
-        if len(ins_r) != len(ins_f):
-            return f"operation {f.op!r} with {len(ins_f)} inputs where the recorded one has {len(ins_r)}"
+        ins_f = f.inputs
+        if len(ins_f) != n:
+            return f"operation {f.op!r} with {len(ins_f)} inputs where the recorded one has {n}"
+        # the inputs that are parameters, compared at once (a tuple compares its items by identity
+        # first, and a Value equals only itself): most of a network's edges come from its weights
+        if fixed and (pick(ins_f) != fixed_values if pick else ins_f[fixed[0]] is not fixed_values[0]):
+            return "another node where the recorded graph has a parameter"
         paired[id(r)] = f
         back[id(f)] = r
-        stack.extend(zip(ins_r, ins_f))
+        for i in free:
+            stack.append((ins_r[i], ins_f[i]))
     return None
+
+
+def _plan(root, params):
+    """For each operation node of the recorded graph: (operation, inputs, how many, the positions
+    of the inputs that are parameters, a getter of those, the parameters there, the others)."""
+    plan = {}
+    for v in topological_order(root):
+        if v.is_leaf:
+            continue
+        ins = v.inputs
+        fixed = [i for i, u in enumerate(ins) if id(u) in params]
+        free = [i for i, u in enumerate(ins) if id(u) not in params]
+        pick = operator.itemgetter(*fixed) if len(fixed) > 1 else None
+        plan[id(v)] = (v.operation, ins, len(ins), fixed, pick, tuple(ins[i] for i in fixed), free)
+    return plan
 
 
 def all_finite(numbers):
