@@ -114,6 +114,27 @@ def test_extreme_logits_agree_with_pytorch():
         else:
             assert value == pytest.approx(loss.item(), rel=1e-13, abs=4e-16 * scale + 1e-300), (z, t)
         assert grads == pytest.approx(tz.grad[0].tolist(), rel=1e-12, abs=4e-16), (z, t)
+        # the class-index loss, whose shift is a plain number, agrees too (the same class of defect)
+        zs = [Value(v) for v in z]
+        ce = nn.softmax_cross_entropy(zs, t)
+        ce.backward()
+        assert ce.data == value or ce.data == pytest.approx(value, rel=1e-14, abs=1e-15), (z, t)
+        assert [v.grad for v in zs] == pytest.approx(tz.grad[0].tolist(), rel=1e-12, abs=4e-16), (z, t)
+
+
+def test_binary_cross_entropy_with_logits_at_extreme_logits_agrees_with_pytorch():
+    """The same class of defect checked in the other logit loss: softplus(z) − y z, no NaN anywhere."""
+    torch = pytest.importorskip("torch", reason="PyTorch not installed: the cross-check is skipped")
+    for z in POOL:
+        for y in (0.0, 0.25, 0.5, 1.0):
+            v = Value(z)
+            loss = nn.binary_cross_entropy_with_logits(v, y)
+            loss.backward()
+            tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+            expected = torch.nn.functional.binary_cross_entropy_with_logits(tz, torch.tensor(y, dtype=torch.float64))
+            expected.backward()
+            assert loss.data == pytest.approx(expected.item(), rel=1e-14, abs=1e-300), (z, y)
+            assert v.grad == pytest.approx(tz.grad.item(), rel=1e-12, abs=1e-300), (z, y)
 
 
 def test_soft_targets_and_infinite_logits():
