@@ -43,6 +43,8 @@ def _image(x, channels, who, input_label):
     if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
         raise TypeError(f"{who} takes an image as a list of channels of rows (C × H × W), got {describe(x)}")
     if channels is None:  # a layer that takes any number of channels
+        if not len(x):
+            raise ValueError(f"{who} takes an image of at least one channel, got an empty list")
         channels = len(x)
     if len(x) != channels or not channels:
         raise ValueError(f"{who} takes {channels} channel{'s' * (channels != 1)}, got {len(x)}")

@@ -266,6 +266,8 @@ def softmax_log_loss(logits, y):
     Every finite logit gives PyTorch's number (0, inf or in between); an infinite logit gives
     what PyTorch gives with probability targets (NaN where a zero entry meets it)."""
     z = _values(logits, "logits")
+    if not z:
+        raise ValueError("softmax_log_loss needs at least one logit")
     y = _numbers(y, len(z), "one-hot targets", "logits")
     for k, t in enumerate(y):
         if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:

@@ -34,7 +34,7 @@ def _check_input(x, expected, who):
     """Raise the clear error for an input that is not a sequence of ``expected`` numbers or Values;
     return quietly if it is one. Called off the fast path: for anything but a list of the right
     length, or after something has failed."""
-    if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__") or np.ndim(x) > 1:
+    if isinstance(x, (str, bytes, Value, dict, set)) or not hasattr(x, "__len__") or np.ndim(x) > 1:
         raise TypeError(f"{who} expects a list of {expected} numbers or Values, got {describe(x)}")
     if len(x) != expected:
         raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")

@@ -667,8 +667,12 @@ def test_a_non_finite_initial_or_recorded_cost_stops_too(monkeypatch):
     (lambda: nn.Flatten()(3.5), TypeError, "flatten takes an image"),
     (lambda: nn.Dropout(0.5, rng=0)([[[Value(1.0)]]]), TypeError, "dropout layer 2 takes a flat list of Values, got an image"),
     (lambda: nn.Dropout(0.5, rng=0)([Value(1.0), "2"]), TypeError, "dropout layer 2: entry 2 is str '2'"),
+    (lambda: nn.ReLU()([]), ValueError, "ReLU layer 2 takes an image of at least one channel, got an empty list"),
+    (lambda: nn.Flatten()([]), ValueError, "flatten takes an image of at least one channel"),
+    (lambda: nn.softmax_log_loss([], []), ValueError, "softmax_log_loss needs at least one logit"),
+    (lambda: nn.Layer(2, 1, rng=0)({"a": 1.0, "b": 2.0}), TypeError, "layer 2 expects a list of 2 numbers or Values, got dict"),
 ], ids=["conv [[]]", "conv empty rows", "pool", "relu", "flatten Values", "flatten numbers", "flatten Value",
-        "flatten float", "dropout image", "dropout str"])
+        "flatten float", "dropout image", "dropout str", "relu []", "flatten []", "log loss []", "layer dict"])
 def test_layers_refuse_what_they_cannot_take_with_their_own_message(call, error, fragment):
     with pytest.raises(error) as info:
         call()
