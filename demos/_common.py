@@ -13,6 +13,7 @@ import argparse
 import importlib
 import math
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -150,6 +151,22 @@ def pyplot():
     return plt
 
 
+def writable(path):
+    """``path``, after checking that writing it replaces at most a regular file: a FIFO there would
+    make the demo wait for a reader for ever, a device or a socket would be written into. Those
+    are refused with FileExistsError, and left as they are."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a directory" if stat.S_ISDIR(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
+        raise FileExistsError(f"cannot write {os.fspath(path)}: it is {kind}, not a regular file; a demo "
+                              f"writes only regular files (remove it, or choose another --out)")
+    return path
+
+
 def save_figure(fig, out_dir, stem):
     """Write ``fig`` as ``out_dir/stem.png`` and ``.svg``, close it, return the two paths.
 
@@ -159,7 +176,7 @@ def save_figure(fig, out_dir, stem):
     paths = []
     for ext, kwargs in (("png", {"dpi": 120, "metadata": {"Software": None}}),
                         ("svg", {"metadata": {"Date": None, "Creator": None}})):
-        path = os.path.join(out_dir, f"{stem}.{ext}")
+        path = writable(os.path.join(out_dir, f"{stem}.{ext}"))
         fig.savefig(path, bbox_inches="tight", **kwargs)
         paths.append(path)
     plt.close(fig)
@@ -171,6 +188,8 @@ def save_drawing(drawing, out_dir, stem):
     ``dot`` program is installed). Returns (paths written, None) or (paths, why PNG and SVG are missing)."""
     from engine.display.draw import GraphvizNotInstalled, render
     os.makedirs(out_dir, exist_ok=True)
+    for ext in ("gv", "png", "svg"):
+        writable(os.path.join(out_dir, f"{stem}.{ext}"))
     paths = [str(render(drawing, os.path.join(out_dir, f"{stem}.gv")))]
     try:
         for ext in ("png", "svg"):

@@ -30,7 +30,7 @@ from .optim import SGD, Adam, Optimizer
 from .sampling import SCHEMES, approach1, approach2, full_batch, schedule
 from .saving import load, load_into, save
 from .torch_bridge import from_torch, to_torch
-from .train import LOSSES, History, full_cost, gradient_step, train
+from .train import LOSSES, History, TrainingDiverged, full_cost, gradient_step, train
 
 __all__ = [
     "__version__", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
@@ -39,7 +39,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "softmax_cross_entropy", "softmax_log_loss", "hinge_loss", "l2_penalty",
     "Optimizer", "SGD", "Adam",
     "approach1", "approach2", "full_batch", "schedule", "SCHEMES",
-    "train", "History", "gradient_step", "full_cost", "LOSSES",
+    "train", "History", "TrainingDiverged", "gradient_step", "full_cost", "LOSSES",
     "higham_data", "higham_classes", "xor_data", "xor_solution", "two_moons", "logistic_1d",
     "save", "load", "load_into",
     "to_torch", "from_torch",

@@ -9,6 +9,8 @@ can be saved to a file (a function cannot be written to JSON).
 import engine
 from engine import Value
 
+from .checks import brief
+
 # name -> the unbound Value method (or None for linear): calling Value.sigmoid(z) is z.sigmoid()
 NAMED = {
     "sigmoid": Value.sigmoid,
@@ -39,7 +41,7 @@ def resolve(activation):
         if key == "identity":
             key = "linear"
         if key not in NAMED:
-            raise ValueError(f"unknown activation {activation!r}: use one of "
+            raise ValueError(f"unknown activation {brief(activation)}: use one of "
                              f"{', '.join(repr(n) for n in NAMES)} or a callable Value -> Value")
         return key, NAMED[key]
     if callable(activation):
@@ -51,7 +53,7 @@ def resolve(activation):
             return known, NAMED[known]
         return None, _checked(activation)
     raise TypeError(f"activation must be a name ({', '.join(repr(n) for n in NAMES)}) or a "
-                    f"callable Value -> Value, got {type(activation).__name__} {activation!r}")
+                    f"callable Value -> Value, got {type(activation).__name__} {brief(activation)}")
 
 
 def display_name(activation):
@@ -69,7 +71,7 @@ def _checked(fn):
     def activation(z):
         a = fn(z)
         if not isinstance(a, Value):
-            raise TypeError(f"activation {label} must return a Value, got {type(a).__name__} {a!r}")
+            raise TypeError(f"activation {label} must return a Value, got {type(a).__name__} {brief(a)}")
         return a
 
     activation.__name__ = label

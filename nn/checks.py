@@ -5,8 +5,16 @@ import numbers
 
 def describe(x):
     """A value as "type repr", the repr cut at 40 characters, for error messages."""
+    return f"{type(x).__name__} {brief(x, 40)}"
+
+
+def brief(x, limit=60):
+    """repr(x) for an error message, cut at ``limit`` characters: a message never grows with the
+    size of what it quotes (a 10⁶-character string, a huge list)."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+        return f"an integer of about {int(x.bit_length() * 0.30103)} digits"
     text = repr(x)
-    return f"{type(x).__name__} {text[:37] + '...' if len(text) > 40 else text}"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def integer(n, what, smallest=1):

@@ -31,7 +31,12 @@ from engine import max as vmax
 
 from .checks import describe, integer
 from .initializers import check_init, draw, generator
+<<<<<<< HEAD
 from .module import Module, parameter
+=======
+from .atomic import assign
+from .module import Module, _as_float_array
+>>>>>>> nn25
 
 
 def _image(x, channels, who, input_label):
@@ -42,6 +47,8 @@ def _image(x, channels, who, input_label):
     if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
         raise TypeError(f"{who} takes an image as a list of channels of rows (C × H × W), got {describe(x)}")
     if channels is None:  # a layer that takes any number of channels
+        if not len(x):
+            raise ValueError(f"{who} takes an image of at least one channel, got an empty list")
         channels = len(x)
     if len(x) != channels or not channels:
         raise ValueError(f"{who} takes {channels} channel{'s' * (channels != 1)}, got {len(x)}")
@@ -56,6 +63,9 @@ def _image(x, channels, who, input_label):
         if any(len(row) != this[1] for row in channel) or (shape is not None and this != shape):
             raise ValueError(f"{who}: every channel must be a rectangle of the same shape "
                              f"(channel {c} has rows of lengths {sorted({len(r) for r in channel})})")
+        if not all(this):
+            raise ValueError(f"{who}: channel {c} is empty ({this[0]} rows of {this[1]} entries): an image "
+                             f"has at least one row and one column")
         shape = this
         rows = []
         for i, row in enumerate(channel, 1):
@@ -135,19 +145,19 @@ class Conv2d(Module):
         return np.array([b.data for b in self.biases])
 
     def set_arrays(self, W, b):
-        """Load filters of shape (F, C, k, k) and biases of shape (F,) (e.g. a torch conv's)."""
-        k = self.kernel_size
-        W = np.asarray(W, dtype=float)
-        b = np.asarray(b, dtype=float)
-        if W.shape != (self.out_channels, self.in_channels, k, k) or b.shape != (self.out_channels,):
-            raise ValueError(f"conv layer {self.number} takes W of shape "
-                             f"{(self.out_channels, self.in_channels, k, k)} and b of shape "
-                             f"{(self.out_channels,)}, got {W.shape} and {b.shape}")
-        for ws, row in zip(self.filters, W.reshape(self.out_channels, -1)):
-            for v, x in zip(ws, row):
-                v.data = float(x)
-        for v, x in zip(self.biases, b):
-            v.data = float(x)
+        """Load filters of shape (F, C, k, k) and biases of shape (F,) (e.g. a torch conv's).
+
+        Both are checked as ``Layer.set_arrays`` checks its arrays (shape, real and finite
+        numbers) before anything changes; then every parameter is written at once (all or
+        nothing, even under Ctrl-C)."""
+        k, l, F = self.kernel_size, self.number, self.out_channels
+        W = _as_float_array(W, (F, self.in_channels, k, k), f"the filters W[{l}] of conv layer {l}")
+        b = _as_float_array(b, (F,), f"the biases b[{l}] of conv layer {l}")
+        pairs = []
+        for ws, row, bias, bf in zip(self.filters, W.reshape(F, -1).tolist(), self.biases, b.tolist()):
+            pairs += zip(ws, row)
+            pairs.append((bias, bf))
+        assign(pairs)
 
     def summary(self):
         k = self.kernel_size
@@ -223,9 +233,15 @@ def _relu(v, label):
 
 
 class Flatten(Module):
-    """An image (C × H × W) as one list, in (c, i, j) order as torch.flatten; no new nodes."""
+    """An image (C × H × W) as one list, in (c, i, j) order as torch.flatten; no new nodes (plain
+    numbers become leaves, as every layer makes them)."""
 
     def __call__(self, x):
+        if hasattr(x, "__len__") and not isinstance(x, (str, bytes, Value)) and len(x) and \
+                all(isinstance(v, (Value, numbers.Real)) for v in x):
+            raise TypeError(f"flatten takes an image (a list of channels of rows, C × H × W), got a flat "
+                            f"list of {len(x)} entries: it is flat already, leave the Flatten out")
+        x = _image(x, None, "flatten", _pixel_label(2, 2))
         return [v for channel in x for row in channel for v in row]
 
     def summary(self):

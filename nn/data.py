@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from .initializers import generator
-from .checks import integer
+from .checks import brief, integer
 
 # Higham & Higham §2: class A (circles) first, then class B (crosses).
 _HIGHAM_X = [(0.1, 0.1), (0.3, 0.4), (0.1, 0.5), (0.6, 0.9), (0.4, 0.2),
@@ -55,7 +55,7 @@ def xor_solution():
 
 def _nonnegative(x, what):
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x) or x < 0:
-        raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
+        raise ValueError(f"{what} must be a finite number >= 0, got {brief(x)}")
     return float(x)
 
 

@@ -8,6 +8,8 @@ as inputs (``masks`` holds the last call's), and a fresh mask drawn by ``sample`
 every step. Draws come from the layer's own seeded generator, never from a global state.
 """
 
+import contextlib
+import contextvars
 import numbers
 
 import numpy as np
@@ -17,6 +19,31 @@ from engine import Value
 from .checks import describe, integer
 from .initializers import generator
 from .module import Module
+
+
+# The dropout calls of the forward passes made inside ``calls()``: [(layer, mask leaves)] in the
+# order they happen. Compiled training records its graph this way, to learn which masks a sample's
+# pass draws (and feed fresh ones, drawn as the eager pass draws them, at every step).
+_CALLS = contextvars.ContextVar("nn_dropout_calls", default=None)
+
+
+@contextlib.contextmanager
+def calls(draw=True):
+    """Collect the dropout calls made inside the block. With ``draw=False`` the masks are stand-in
+    leaves holding 1/(1 − p), drawn from no generator: recording a graph then leaves every
+    layer's random stream exactly where the eager run expects it."""
+    record = _Calls(draw)
+    token = _CALLS.set(record)
+    try:
+        yield record.calls
+    finally:
+        _CALLS.reset(token)
+
+
+class _Calls:
+    def __init__(self, draw):
+        self.draw = draw
+        self.calls = []
 
 
 class Dropout(Module):
@@ -45,11 +72,21 @@ class Dropout(Module):
     def __call__(self, x):
         if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
             raise TypeError(f"dropout layer {self.number} takes a list of Values, got {describe(x)}")
+        for k, v in enumerate(x, 1):
+            if v.__class__ is not Value and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+                if hasattr(v, "__len__") and not isinstance(v, (str, bytes)):
+                    raise TypeError(f"dropout layer {self.number} takes a flat list of Values, got an image "
+                                    f"or nested list (entry {k} is {describe(v)}): put a Flatten before it")
+                raise TypeError(f"dropout layer {self.number}: entry {k} is {describe(v)}, not a number or a Value")
         if not self.training or self.p == 0.0:
             self.masks = []
             return list(x)
         l = self.number
-        self.masks = [Value(float(d), f"d[{l}]_{k}") for k, d in enumerate(self.sample(1, len(x))[0], 1)]
+        record = _CALLS.get()
+        drawn = self.sample(1, len(x))[0] if record is None or record.draw else [1.0 / (1.0 - self.p)] * len(x)
+        self.masks = [Value(float(d), f"d[{l}]_{k}") for k, d in enumerate(drawn, 1)]
+        if record is not None:
+            record.calls.append((self, self.masks))
         out = []
         for v, d in zip(x, self.masks):
             y = v * d

@@ -22,6 +22,8 @@ import random
 
 import numpy as np
 
+from .checks import brief
+
 INITS = ("uniform", "normal", "micrograd", "zeros", "pytorch")
 
 
@@ -36,7 +38,7 @@ def generator(rng):
         if rng < 0:
             raise ValueError(f"a seed must be a non-negative integer, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__} {rng!r}")
+    raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__} {brief(rng)}")
 
 
 def source(rng):
@@ -53,7 +55,7 @@ def check_init(init, rng=None):
     if init is None:
         return "micrograd" if rng is None else "uniform"
     if not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"unknown init {init!r}: use one of {', '.join(repr(i) for i in INITS)}")
+        raise ValueError(f"unknown init {brief(init)}: use one of {', '.join(repr(i) for i in INITS)}")
     return init
 
 

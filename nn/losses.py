@@ -22,6 +22,8 @@ import numbers
 from engine import Value, affine
 from engine import max as vmax
 
+from .checks import brief
+
 # Probabilities are squeezed into [_EPS, 1 - _EPS] before their logarithm is taken.
 _EPS = 1e-12
 
@@ -36,7 +38,7 @@ def _values(pred, what="predictions"):
         raise TypeError(f"{what} must be a Value or a list of Values, got {type(pred).__name__}")
     for i, p in enumerate(pred):
         if not isinstance(p, Value):
-            raise TypeError(f"{what}[{i}] must be a Value, got {type(p).__name__} {p!r}")
+            raise TypeError(f"{what}[{i}] must be a Value, got {type(p).__name__} {brief(p)}")
     return list(pred)
 
 
@@ -54,7 +56,7 @@ def _numbers(target, n, what="targets", pred_what="predictions"):
             out.append(t)
             continue
         if isinstance(t, bool) or not isinstance(t, numbers.Real):
-            raise TypeError(f"{what}[{i}] must be a real number, got {type(t).__name__} {t!r}")
+            raise TypeError(f"{what}[{i}] must be a real number, got {type(t).__name__} {brief(t)}")
         out.append(float(t))
     return out
 
@@ -160,7 +162,7 @@ def mse(pred, target):
 def _check_probability_targets(y):
     for i, t in enumerate(y):
         if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:
-            raise ValueError(f"binary cross entropy: targets must lie in [0, 1], target {i} is {t!r}")
+            raise ValueError(f"binary cross entropy: targets must lie in [0, 1], target {i} is {brief(t)}")
 
 
 def binary_cross_entropy(p, y, eps=_EPS):
@@ -176,7 +178,7 @@ def binary_cross_entropy(p, y, eps=_EPS):
     y = _numbers(y, len(p), "targets", "probabilities")
     _check_probability_targets(y)
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a real number, got {type(eps).__name__} {eps!r}")
+        raise TypeError(f"eps must be a real number, got {type(eps).__name__} {brief(eps)}")
     if not 0.0 <= eps < 0.5:  # NaN fails too
         raise ValueError(f"eps must lie in [0, 0.5), got {eps!r}")
     terms = []
@@ -204,7 +206,7 @@ def binary_cross_entropy_with_logits(z, y):
 def _class_index(t, k, i=None):
     where = "target_index" if i is None else f"target_index[{i}]"
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-        raise TypeError(f"{where} must be an integer class index, got {type(t).__name__} {t!r}")
+        raise TypeError(f"{where} must be an integer class index, got {type(t).__name__} {brief(t)}")
     if not 0 <= t < k:
         raise ValueError(f"{where} is {t} but there are {k} classes (indices 0 to {k - 1})")
     return int(t)
@@ -255,16 +257,25 @@ def softmax_log_loss(logits, y):
     with m a node of the graph (the engine's ``max``): every exponent is ≤ 0, so nothing overflows,
     and no branch depends on the logits or the target, so a graph recorded once compiles and serves
     every sample. Its gradient is softmax(z) − y when Σ y = 1 (the path through m cancels: exactly
-    in exact arithmetic, to rounding in floats)."""
+    in exact arithmetic, to rounding in floats).
+
+    The second term is built as m Σ_k y_k − Σ_k y_k z_k, one ``affine`` node over the logits
+    themselves, not over the shifted z_k − m: for logits far apart (1e308 and −1e308) z_k − m
+    overflows to −inf, and a zero target entry times −inf is NaN where the term is 0. With a
+    one-hot y the node is m − z_t, rounded once, as PyTorch's cross entropy with a class index.
+    Every finite logit gives PyTorch's number (0, inf or in between); an infinite logit gives
+    what PyTorch gives with probability targets (NaN where a zero entry meets it)."""
     z = _values(logits, "logits")
+    if not z:
+        raise ValueError("softmax_log_loss needs at least one logit")
     y = _numbers(y, len(z), "one-hot targets", "logits")
     for k, t in enumerate(y):
-        if t.__class__ is not Value and not 0.0 <= t <= 1.0:
-            raise ValueError(f"softmax_log_loss: a one-hot target has entries in [0, 1], entry {k} is {t!r}")
+        if not 0.0 <= (t.data if t.__class__ is Value else t) <= 1.0:
+            raise ValueError(f"softmax_log_loss: a one-hot target has entries in [0, 1], entry {k} is {brief(t)}")
     m = vmax(*z) if len(z) > 1 else z[0]
-    d = [zk - m for zk in z]
-    log_sum = total([dk.exp() for dk in d]).log()
-    return _labelled(log_sum - affine(y, d), "C")
+    log_sum = total([(zk - m).exp() for zk in z]).log()
+    weights = [total(y)] + [-t for t in y]  # Σ y: a number, or a node when y are leaves
+    return _labelled(log_sum + affine(weights, [m] + z), "C")
 
 
 def hinge_loss(scores, labels):
@@ -275,7 +286,7 @@ def hinge_loss(scores, labels):
     y = _numbers(labels, len(s), "labels", "scores")
     for i, yi in enumerate(y):
         if (yi.data if yi.__class__ is Value else yi) not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: labels must be -1 or +1, label {i} is {yi!r}")
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, label {i} is {brief(yi)}")
     return _labelled(mean([(1.0 - yi * si).relu() for si, yi in zip(s, y)]), "hinge")
 
 
@@ -296,7 +307,7 @@ def _weights(module_or_params):
                 out.append(item)
         else:
             raise TypeError(f"l2_penalty takes a Module, Values or (name, Value) pairs, got "
-                            f"{type(item).__name__} {item!r}")
+                            f"{type(item).__name__} {brief(item)}")
     return out
 
 
@@ -307,7 +318,7 @@ def l2_penalty(module_or_params, alpha):
     except those labelled as biases ("b[..."), so ``mlp.parameters()`` also gives weights only.
     From (name, Value) pairs: the names starting with "W". Its gradient is 2 alpha w."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} {alpha!r}")
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} {brief(alpha)}")
     if not alpha >= 0 or not math.isfinite(alpha):  # NaN fails the first test
         raise ValueError(f"alpha must be >= 0 and finite, got {alpha!r}")
     w = _weights(module_or_params)

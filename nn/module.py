@@ -20,8 +20,9 @@ import numpy as np
 from engine import Value, affine
 
 from .activations import display_name, resolve
+from .atomic import assign
 from .initializers import check_init, draw, source
-from .checks import describe, integer
+from .checks import brief, describe, integer
 
 
 # ---------------------------------------------------------------------------- input checking
@@ -33,7 +34,7 @@ def _check_input(x, expected, who):
     """Raise the clear error for an input that is not a sequence of ``expected`` numbers or Values;
     return quietly if it is one. Called off the fast path: for anything but a list of the right
     length, or after something has failed."""
-    if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__") or np.ndim(x) > 1:
+    if isinstance(x, (str, bytes, Value, dict, set)) or not hasattr(x, "__len__") or np.ndim(x) > 1:
         raise TypeError(f"{who} expects a list of {expected} numbers or Values, got {describe(x)}")
     if len(x) != expected:
         raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")
@@ -54,8 +55,12 @@ def _as_float_array(value, shape, name, column_ok=False):
         extra = f" or {(shape[0], 1)}" if column_ok else ""
         raise ValueError(f"{name} must have shape {shape}{extra}, got shape {arr.shape}")
     arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr.tolist()}")
+    bad = ~np.isfinite(arr)
+    if bad.any():  # say where, not the whole array: a 1,000 × 1,000 one would be a 20 MB message
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        at = f"at {where[0] if len(where) == 1 else where} " if where else ""
+        raise ValueError(f"{name} must be finite: {int(bad.sum())} of its {arr.size} entries are not, the "
+                         f"first {at}is {float(arr[where])!r}")
     return arr
 
 
@@ -96,14 +101,24 @@ class Module:
     def __str__(self):
         return self.summary()
 
+    HTML_PARAMETERS = 200  # parameters listed in the notebook view; past that, the first ones only
+
     def _repr_html_(self):
-        """How Jupyter shows a module: its summary table, and its parameters (data, grad) folded."""
+        """How Jupyter shows a module: its summary table, and its parameters (data, grad) folded;
+        past ``HTML_PARAMETERS`` of them only the first ones (a 79,500-parameter MLP would
+        otherwise make a page of 13 MB), with a line that says how to see them all."""
         from engine.display.jupyter import html_table
         title, headers, rows = self._summary_rows()
-        params = [(name, repr(p.data), repr(p.grad)) for name, p in self.named_parameters()]
-        return (html_table(headers, rows, caption=title)
-                + f"<details><summary>{len(params)} parameters: data and grad</summary>"
-                + html_table(["parameter", "data", "grad"], params) + "</details>")
+        named = self.named_parameters()
+        shown = named[:self.HTML_PARAMETERS]
+        params = [(str(name)[:60], repr(p.data), repr(p.grad)) for name, p in shown]
+        more = ""
+        if len(named) > len(shown):
+            more = (f"<p>the first {len(shown):,} of {len(named):,} parameters; all of them: "
+                    f"<code>named_parameters()</code></p>")
+        return (html_table(headers, rows[:100], caption=title)
+                + f"<details><summary>{len(named):,} parameters: data and grad</summary>"
+                + html_table(["parameter", "data", "grad"], params) + more + "</details>")
 
     def _summary_rows(self):
         """(title, headers, rows) of the summary as a table (Layer and MLP: one row per layer)."""
@@ -248,11 +263,16 @@ class Layer(Module):
         return (_as_float_array(W, (self.nout, self.nin), f"W[{l}]"),
                 _as_float_array(b, (self.nout,), f"b[{l}]", column_ok=True))
 
-    def _assign(self, W, b):
+    def _pairs(self, W, b):
+        """[(parameter Value, new number)] for checked arrays, in ``parameters()`` order."""
+        pairs = []
         for n, row, bj in zip(self.neurons, W.tolist(), b.tolist()):
-            for w, v in zip(n.w, row):
-                w.data = v
-            n.b.data = bj
+            pairs += zip(n.w, row)
+            pairs.append((n.b, bj))
+        return pairs
+
+    def _assign(self, W, b):
+        assign(self._pairs(W, b))  # all or nothing, even under Ctrl-C
 
     def summary(self):
         return _table(*self._summary_rows())
@@ -320,7 +340,7 @@ class MLP(Module):
         """The Layer with paper number ``l`` (2 .. L; layer 1 is the input)."""
         L = len(self.layers) + 1
         if isinstance(l, bool) or not isinstance(l, numbers.Integral) or not 2 <= l <= L:
-            raise IndexError(f"this MLP has layers 2 to {L} (layer 1 is the input), got {l!r}")
+            raise IndexError(f"this MLP has layers 2 to {L} (layer 1 is the input), got {brief(l)}")
         return self.layers[l - 2]
 
     def parameters(self):
@@ -352,8 +372,7 @@ class MLP(Module):
             W = arrays.get(f"W[{l}]", layer.W_array())
             b = arrays.get(f"b[{l}]", layer.b_array())
             checked.append((layer, *layer._checked_arrays(W, b)))
-        for layer, W, b in checked:
-            layer._assign(W, b)
+        assign([pair for layer, W, b in checked for pair in layer._pairs(W, b)])  # all or nothing
 
     def summary(self):
         return _table(*self._summary_rows())
@@ -373,7 +392,7 @@ def _activation_or_nonlin(activation, nonlin, default):
     if nonlin is not None:
         if activation is not None:
             raise TypeError(f"give the activation either as activation= or as micrograd's nonlin=, "
-                            f"not both (got activation={activation!r}, nonlin={nonlin!r})")
+                            f"not both (got activation={brief(activation)}, nonlin={brief(nonlin)})")
         activation = nonlin
     if activation is None:
         return default

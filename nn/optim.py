@@ -11,7 +11,8 @@ import numbers
 
 from engine import Value
 
-from .checks import describe
+from .atomic import uninterrupted
+from .checks import brief, describe
 
 
 def _param_list(params):
@@ -28,7 +29,7 @@ def _param_list(params):
         raise ValueError("the optimizer got no parameters to optimise (an empty list)")
     for i, p in enumerate(params):
         if not isinstance(p, Value):
-            raise TypeError(f"params[{i}] is {type(p).__name__} {p!r}, not a Value")
+            raise TypeError(f"params[{i}] is {type(p).__name__} {brief(p)}, not a Value")
     if len({id(p) for p in params}) != len(params):
         raise ValueError("a parameter appears more than once: it would be updated twice per step")
     return params
@@ -49,6 +50,13 @@ def _number(x, name, low=0.0, high=math.inf, high_open=False, low_open=False, wh
 
 
 class Optimizer:
+    """Base class. A step is all or nothing: ``step()`` computes every new parameter value and the
+    new optimizer state first, changing nothing, then writes them all with Ctrl-C held back
+    (``nn.atomic``), so an interrupt leaves the parameters and the state either wholly before the
+    step or wholly after it. A subclass writes ``_propose()`` (returning the new values and the new
+    state) and inherits ``step()``; one that writes its own ``step()`` works too, without that
+    guarantee."""
+
     def __init__(self, params, lr):
         self.params = _param_list(params)
         self.lr = _number(lr, "lr")
@@ -59,7 +67,23 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self):
+        """One update of every parameter from its ``.grad``, all or nothing."""
+        self._commit(self._propose())
+
+    def _propose(self):
+        """(new values of ``params`` in order, {attribute: new value} of the optimizer's state),
+        computed from the current values and grads without changing anything."""
         raise NotImplementedError
+
+    def _commit(self, update):
+        uninterrupted(self._write, update)
+
+    def _write(self, update):
+        values, state = update
+        for p, x in zip(self.params, values):
+            p.data = x
+        for name, value in state.items():
+            setattr(self, name, value)
 
 
 class SGD(Optimizer):
@@ -80,31 +104,27 @@ class SGD(Optimizer):
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.dampening = _number(dampening, "dampening", high=1.0)
         if not isinstance(nesterov, bool):
-            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {nesterov!r}")
+            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {brief(nesterov)}")
         self.nesterov = nesterov
         if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         self.buffers = None  # momentum buffers, made at the first step
 
-    def step(self):
+    def _propose(self):
         lr = self.lr
-        if self.momentum == 0.0 and self.weight_decay == 0.0:
-            for p in self.params:  # the plain update, kept lean: it runs once per training step
-                p.data -= lr * p.grad
-            return
+        if self.momentum == 0.0 and self.weight_decay == 0.0:  # the plain update, kept lean
+            return [p.data - lr * p.grad for p in self.params], {}
         wd, mu, damp, nesterov = self.weight_decay, self.momentum, self.dampening, self.nesterov
         grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        state = {}
         if mu:
             if self.buffers is None:
-                self.buffers = list(grads)
+                buffers = list(grads)
             else:
-                self.buffers = [mu * buf + (1.0 - damp) * g for buf, g in zip(self.buffers, grads)]
-            if nesterov:
-                grads = [g + mu * buf for g, buf in zip(grads, self.buffers)]
-            else:
-                grads = self.buffers
-        for p, g in zip(self.params, grads):
-            p.data -= lr * g
+                buffers = [mu * buf + (1.0 - damp) * g for buf, g in zip(self.buffers, grads)]
+            state["buffers"] = buffers
+            grads = [g + mu * buf for g, buf in zip(grads, buffers)] if nesterov else buffers
+        return [p.data - lr * g for p, g in zip(self.params, grads)], state
 
     def __repr__(self):
         return (f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum}, "
@@ -127,7 +147,7 @@ class Adam(Optimizer):
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {brief(betas)}") from None
         why = ": the bias correction divides by 1 - beta**t, which is 0 for beta = 1"
         self.betas = (_number(beta1, "beta1", high=1.0, high_open=True, why=why),
                       _number(beta2, "beta2", high=1.0, high_open=True, why=why))
@@ -138,18 +158,21 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def step(self):
-        self.t += 1
+    def _propose(self):
+        t = self.t + 1
         beta1, beta2 = self.betas
         lr, eps, wd = self.lr, self.eps, self.weight_decay
-        step_size = lr / (1.0 - beta1 ** self.t)
-        root_correction = math.sqrt(1.0 - beta2 ** self.t)
-        m, v = self.m, self.v
-        for i, p in enumerate(self.params):
+        step_size = lr / (1.0 - beta1 ** t)
+        root_correction = math.sqrt(1.0 - beta2 ** t)
+        m, v, values = [], [], []
+        for p, mi, vi in zip(self.params, self.m, self.v):
             g = p.grad + wd * p.data if wd else p.grad
-            mi = m[i] = beta1 * m[i] + (1.0 - beta1) * g
-            vi = v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * (mi / (math.sqrt(vi) / root_correction + eps))
+            mi = beta1 * mi + (1.0 - beta1) * g
+            vi = beta2 * vi + (1.0 - beta2) * g * g
+            m.append(mi)
+            v.append(vi)
+            values.append(p.data - step_size * (mi / (math.sqrt(vi) / root_correction + eps)))
+        return values, {"t": t, "m": m, "v": v}
 
     def __repr__(self):
         return (f"Adam({len(self.params)} parameters, lr={self.lr}, betas={self.betas}, "

@@ -15,7 +15,7 @@ from the same seed yields the same indices, and no global random state is touche
 
 
 from .initializers import generator
-from .checks import integer
+from .checks import brief, integer
 
 
 
@@ -73,7 +73,7 @@ def canonical(name):
     """The scheme's own name ("approach1", "approach2" or "full") for ``name`` or an alias."""
     key = _ALIASES.get(name, name) if isinstance(name, str) else None
     if key not in SCHEMES:
-        raise ValueError(f"unknown sampling scheme {name!r}: use one of {', '.join(map(repr, SCHEMES))}")
+        raise ValueError(f"unknown sampling scheme {brief(name)}: use one of {', '.join(map(repr, SCHEMES))}")
     return key
 
 

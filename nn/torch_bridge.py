@@ -15,7 +15,7 @@ they raise an ImportError that says how to install it.
 """
 
 from .activations import resolve
-from .checks import describe
+from .checks import brief, describe
 from .module import MLP
 
 INSTALL = "pip install torch (or pip install 'seebackprop[torch]')"
@@ -43,7 +43,7 @@ def to_torch(mlp):
     for layer in mlp.layers:
         name, _ = resolve(layer.activation)
         if name is None:
-            raise ValueError(f"layer {layer.number} has the activation {layer.activation!r}, a function "
+            raise ValueError(f"layer {layer.number} has the activation {brief(layer.activation)}, a function "
                              f"PyTorch cannot be given: to_torch knows 'sigmoid', 'tanh', 'relu' and 'linear'")
         linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
         with torch.no_grad():
@@ -94,6 +94,10 @@ def _float64_array(torch, tensor, name):
     """``tensor`` as a float64 NumPy array: float16/bfloat16/float32 widen exactly; others refused."""
     if not tensor.dtype.is_floating_point:
         raise ValueError(f"{name} has dtype {tensor.dtype}: an MLP's parameters are real floating-point numbers")
+    if tensor.is_meta:
+        raise ValueError(f"{name} is on the meta device: it has a shape but no numbers (a model made under "
+                         f"torch.device('meta')); give it numbers first, e.g. model.to_empty(device='cpu') "
+                         f"and an initialisation or load_state_dict")
     return tensor.detach().to("cpu", torch.float64).numpy().copy()
 
 
@@ -105,7 +109,8 @@ def from_torch(module):
     The hidden layers must share one activation (an MLP has a hidden and an output activation).
     float32 (or half-precision) parameters are widened to float64, which is exact; anything else
     an MLP cannot represent (convolutions, dropout, normalisation, other activations, a Linear
-    without bias, sizes that do not chain) is refused with an error naming the module (numbered in
+    without bias, sizes that do not chain, a Linear used twice or tied weights, parameters on the
+    meta device) is refused with an error naming the module (numbered in
     the order the modules run, those of nested Sequentials included)."""
     torch = require_torch("nn.from_torch")
     if isinstance(module, torch.nn.Linear):
@@ -114,11 +119,19 @@ def from_torch(module):
         raise TypeError(f"from_torch reads a torch.nn.Sequential of Linear layers and activations, got "
                         f"{type(module).__name__}: the forward() of another kind of Module cannot be read")
     layers = []   # [Linear, activation name]
+    owner = {}    # id of a parameter tensor -> the module that holds it first
     for i, m in enumerate(_flattened(torch, module)):
         if isinstance(m, torch.nn.Linear):
             if m.bias is None:
                 raise ValueError(f"module {i} of the Sequential is Linear(..., bias=False): every neuron "
                                  f"of an MLP has a bias (give the Linear one, set to zero if you like)")
+            for tensor in (m.weight, m.bias):
+                if id(tensor) in owner:  # the same Linear twice, or tied weights: one set of numbers
+                    raise ValueError(f"module {i} of the Sequential shares its parameters with module "
+                                     f"{owner[id(tensor)]} (the same Linear used twice, or tied weights): "
+                                     f"the layers of an MLP each have parameters of their own, so the tie "
+                                     f"cannot be kept, and untying it would train another model")
+                owner[id(tensor)] = i
             if layers and m.in_features != layers[-1][0].out_features:
                 raise ValueError(f"module {i} of the Sequential, Linear({m.in_features}, {m.out_features}), "
                                  f"takes {m.in_features} inputs but the layer before it has "

@@ -106,7 +106,7 @@ def bad_files(good):
         "not UTF-8": (b"\xff\xfe{}".decode("latin-1"), "not UTF-8"),
         "a list": ("[1, 2, 3]", "holds a JSON list"),
         "other format": (with_(lambda d: d.update(format="numpy")), "format tag is 'numpy'"),
-        "newer version": (with_(lambda d: d.update(version=2)), "format version 2"),
+        "newer version": (with_(lambda d: d.update(version=3)), "format version 3"),
         "other architecture": (with_(lambda d: d["architecture"].update(nouts=[3, 3, 2])),
                                r"architectures differ \(nouts: the file has \[3, 3, 2\], the module has \[2, 3, 2\]"),
         "other activation": (with_(lambda d: d["architecture"].update(activation="relu")),

@@ -226,9 +226,13 @@ def test_anomaly_mode_names_the_first_non_finite_node_when_training_blows_up():
     order = topological_order(report.node)
     assert all(np.isfinite(v.data) for v in order[:-1])
     assert "op=" in str(info.value) and "inputs=" in str(info.value)
-    # without the mode the same run goes on with NaNs silently: the mode is what catches it
+    # without the mode the run stops too (at the cost, issue 25), naming the step, not the node;
+    # only on_nonfinite="ignore" goes on with NaNs
     net2 = MLP(2, [8, 8, 2], activation="relu", init="normal", rng=0)
-    h = train(net2, X, Y, lr=50.0, steps=500, scheme="full", progress=False)
+    with pytest.raises(nn.TrainingDiverged, match="training stopped at step"):
+        train(net2, X, Y, lr=50.0, steps=500, scheme="full", progress=False)
+    net3 = MLP(2, [8, 8, 2], activation="relu", init="normal", rng=0)
+    h = train(net3, X, Y, lr=50.0, steps=500, scheme="full", progress=False, on_nonfinite="ignore")
     assert not np.isfinite(h.costs[-1])
 
 

@@ -20,7 +20,7 @@ from engine import (backward_frames, backward_table, draw_graph, draw_network, t
                     write_stepper_html)
 from engine.display.draw import Drawing, GraphvizNotInstalled
 
-from demos._common import argument_type, check_out_dir, default_out
+from demos._common import argument_type, check_out_dir, default_out, writable
 
 from .examples import EXAMPLES, build
 
@@ -50,6 +50,9 @@ def run(name, out, precision=4, quiet=False):
     ex = build(name)
     say = (lambda *a: None) if quiet else print
     out.mkdir(parents=True, exist_ok=True)
+    for suffix in ("_table.txt", "_graph.svg", "_graph.png", "_network.svg", "_stepper.html", "_frames"):
+        if suffix != "_frames":
+            writable(out / f"{name}{suffix}")  # before any work: a FIFO would block, a device be written
     table = backward_table(ex.root, precision=precision, annotate=ex.annotate, params=ex.params)
     text = f"{ex.title}\n\n{table}\n" + "".join(f"\n{line}" for line in ex.summary) + "\n"
     (out / f"{name}_table.txt").write_text(text, encoding="utf-8")

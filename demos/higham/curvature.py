@@ -17,6 +17,8 @@ import numpy as np
 import engine
 from nn.losses import half_squared_error
 
+from .._common import writable
+
 from .training import _chunks
 
 
@@ -166,7 +168,7 @@ def plot(result, out, descents=()):
         ax.grid(True, which="both", alpha=0.25)
     paths = []
     for ext in ("png", "svg"):
-        path = f"{out}/curvature.{ext}"
+        path = writable(f"{out}/curvature.{ext}")
         fig.savefig(path, dpi=130)
         paths.append(path)
     plt.close(fig)

@@ -142,7 +142,8 @@ def export_html(name, out_dir=HERE):
     import nbformat
     from nbconvert import HTMLExporter
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(HERE / f"{name}.ipynb"), as_version=4))
-    path = Path(out_dir) / f"{name}.html"
+    from .._common import writable
+    path = writable(Path(out_dir) / f"{name}.html")
     path.write_text(body, encoding="utf-8")
     return path
 

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
+from .._common import (Stopwatch, writable, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
                        reporter, require_for)
 from ..higham import ETA, ITERATIONS, training
 from . import analysis, executors, study
@@ -188,6 +188,19 @@ def plot(result, leave, args, say):
         say(f"wrote {path}")
 
 
+def keep(partial, out):
+    """Write the runs of an incomplete study to ``out``/finished_runs.npz; its path, or None."""
+    import os
+    try:
+        os.makedirs(out, exist_ok=True)
+        path = writable(os.path.join(out, "finished_runs.npz"))
+        np.savez(path, index=np.array([t.index for t in partial.tasks]), steps=partial.steps,
+                 costs=partial.costs, correct=partial.correct, parameters=partial.parameters)
+    except OSError:  # FileExistsError too: a FIFO or a device where the file would go
+        return None
+    return path
+
+
 def main(argv=None):
     parser, args = _parse(argv)
     require_for("seeds", args)
@@ -218,6 +231,13 @@ def main(argv=None):
                                      reference=study.reference_task(task_list[0]))
     except executors.ExecutorUnavailable as err:
         parser.error(str(err))
+    except study.StudyIncomplete as stop:
+        print(f"seeds: {stop}", file=sys.stderr)
+        if stop.finished is not None:
+            path = keep(stop.finished, args.out)
+            print(f"seeds: the finished runs are in {path}" if path else
+                  f"seeds: could not write the finished runs to {args.out}", file=sys.stderr)
+        return 1
 
     leave = report(result, args, backend, why, where, say)
     if not args.no_plots:

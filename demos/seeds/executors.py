@@ -4,15 +4,20 @@ Every choice is a ``concurrent.futures``-style executor (``submit`` returning fu
 code is the same for all; the results do not depend on the choice (``study.run_one`` is a pure
 function of its task).
 
-* ``local(workers)``: a ``ProcessPoolExecutor`` of ``workers`` processes; one worker means this
-  process, no pool (``None``);
-* ``dask(address)``: ``dask.distributed.Client(address).get_executor()``, the optional extra
+* ``local(workers)``: a pool of ``workers`` processes; one worker means this process, no pool
+  (``None``);
+* ``dask(address)``: the Dask cluster whose scheduler is at ``address``, the optional extra
   ``cluster`` (``pip install 'seebackprop[cluster]'``). The cluster's workers must be able to import
   this project (the same version: run them from this checkout or install it there).
+
+Workers can die (killed, out of memory, a machine switched off). Both executors say when a run was
+lost with its worker (``lost``) and how many workers are left (``alive``); the study then runs the
+lost runs again (on a fresh pool of local processes, or on the Dask workers that remain) and, if
+no worker is left, stops after a bounded wait (``study.run_study``).
 """
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import contextmanager
 
 EXTRA = "pip install 'seebackprop[cluster]' (or: pip install 'dask[distributed]')"
@@ -30,14 +35,45 @@ def cores():
         return os.cpu_count() or 1
 
 
+class LocalProcesses:
+    """A pool of local processes that can be renewed: a ProcessPoolExecutor whose worker is killed
+    is broken for good (every pending run fails with BrokenProcessPool), so the study asks for a
+    fresh pool and submits the lost runs to it."""
+
+    def __init__(self, workers):
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers)
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def lost(self, error):
+        """True if ``error`` (from a run's future) means its worker died, not that the run failed."""
+        return isinstance(error, BrokenExecutor)
+
+    def alive(self):
+        return self.workers  # new local processes can always be started
+
+    def renew(self):
+        """A fresh pool for the runs lost with a broken one."""
+        old, self.pool = self.pool, ProcessPoolExecutor(max_workers=self.workers)
+        old.shutdown(wait=False, cancel_futures=True)
+
+    def close(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 @contextmanager
 def local(workers):
     """(executor or None, number of workers) for ``workers`` local processes."""
     if workers == 1:
         yield None, 1
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield pool, workers
+    processes = LocalProcesses(workers)
+    try:
+        yield processes, workers
+    finally:
+        processes.close()
 
 
 def _dask_client_class():
@@ -46,6 +82,34 @@ def _dask_client_class():
     except ImportError as err:
         raise ExecutorUnavailable(f"--dask needs dask.distributed, which is not installed: {EXTRA}") from err
     return Client
+
+
+class DaskWorkers:
+    """The runs on a Dask cluster. Dask itself moves the runs of a dead worker to the others, and
+    gives up on a run (KilledWorker) when the workers running it died several times; the study then
+    submits it again. When no worker is left, Dask would wait for one for ever: ``alive`` lets the
+    study see that."""
+
+    def __init__(self, client):
+        self.client = client
+        self.executor = client.get_executor()
+
+    def submit(self, fn, *args):
+        return self.executor.submit(fn, *args)
+
+    def lost(self, error):
+        from distributed import KilledWorker
+        return isinstance(error, KilledWorker)
+
+    def alive(self):
+        """The worker threads the scheduler knows now (0 if the scheduler cannot be reached)."""
+        try:
+            return sum(self.client.nthreads().values())
+        except Exception:  # noqa: BLE001 (a closed connection or a dead scheduler: no workers for us)
+            return 0
+
+    def renew(self):
+        pass  # the cluster reschedules by itself
 
 
 @contextmanager
@@ -60,6 +124,6 @@ def dask(address, timeout=10):
         threads = sum(client.nthreads().values())
         if threads == 0:
             raise ExecutorUnavailable(f"--dask {address!r}: the cluster has no workers")
-        yield client.get_executor(), threads
+        yield DaskWorkers(client), threads
     finally:
         client.close()

@@ -15,7 +15,7 @@ on its trajectory.
 
 import threading
 import time
-from concurrent.futures import as_completed
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,37 +121,149 @@ class Study:
         return self.costs[:, -1]
 
 
-def run_study(task_list, executor=None, progress=False, reference=None):
-    """Run every task, on ``executor`` (anything with ``concurrent.futures``' ``submit``: a
-    ProcessPoolExecutor, Dask's ``client.get_executor()``) or here in this process when None.
-    ``reference``, a Task with index None, runs too (first) and is kept apart as ``.reference``.
-    The result is in seed order, so it is the same whoever ran it."""
+PATIENCE = 60.0  # seconds without any worker before a study gives up
+ATTEMPTS = 3     # times a run may be lost with its worker (or a local pool renewed) before giving up
+POLL = 0.5       # seconds between looks at the workers while no run finishes
+
+
+class StudyIncomplete(RuntimeError):
+    """The workers were lost and the study stopped. ``finished`` holds the runs that finished (a
+    ``Study`` of those alone, in seed order, or None if none did), ``missing`` the indices of the
+    others; the message says which, and why."""
+
+    def __init__(self, message, finished, missing):
+        super().__init__(message)
+        self.finished, self.missing = finished, missing
+
+
+def run_study(task_list, executor=None, progress=False, reference=None, *, patience=PATIENCE,
+              attempts=ATTEMPTS):
+    """Run every task, on ``executor`` (``executors.local`` or ``executors.dask``, or anything with
+    ``concurrent.futures``' ``submit``) or here in this process when None. ``reference``, a Task
+    with index None, runs too (first) and is kept apart as ``.reference``. The result is in seed
+    order, so it is the same whoever ran it.
+
+    A run lost with its worker is run again (runs are pure functions of their tasks, so the result
+    is the same bit for bit), at most ``attempts`` times. If no worker is left for ``patience``
+    seconds, or runs keep being lost, ``StudyIncomplete`` is raised, with the finished runs."""
     began = time.perf_counter()
     todo = ([reference] if reference is not None else []) + list(task_list)
     bar = _bar(len(todo), progress)
-    runs = []
     if executor is None:
+        runs = []
         for task in todo:
             runs.append(run_one(task))
             bar.update(1)
     else:
-        futures = [executor.submit(run_one, task) for task in todo]
         try:
-            for future in as_completed(futures):
-                runs.append(future.result())
-                bar.update(1)
-        except BaseException:
-            for future in futures:
-                future.cancel()
+            runs = _run_all(todo, executor, bar, patience, attempts)
+        except StudyIncomplete as stop:
+            bar.close()
+            stop.finished = _study(task_list, stop.finished, began) if stop.finished else None
             raise
     bar.close()
+    return _study(task_list, runs, began)
+
+
+def _study(task_list, runs, began):
     ref = [r for r in runs if r.index is None]
     runs = sorted((r for r in runs if r.index is not None), key=lambda run: run.index)
     first = task_list[0]
-    return Study(list(task_list), recorded_steps(first.steps, first.record_every),
+    return Study([t for t in task_list if t.index in {r.index for r in runs}],
+                 recorded_steps(first.steps, first.record_every),
                  np.array([r.costs for r in runs]), np.array([r.correct for r in runs]),
                  np.array([r.parameters for r in runs]), np.array([r.seconds for r in runs]),
                  time.perf_counter() - began, ref[0] if ref else None)
+
+
+def _run_all(todo, executor, bar, patience, attempts):
+    """The runs of ``todo`` on ``executor``, in any order, running lost ones again."""
+    done = {}       # position in todo -> Run
+    pending = {}    # future -> position
+    losses = {}     # position -> times lost
+    renewals = 0
+    alone_since = None  # when the executor was first seen without workers, in this stretch
+
+    def submit(positions):
+        for pos in positions:
+            pending[executor.submit(run_one, todo[pos])] = pos
+
+    def stop(why):
+        missing = sorted(todo[p].index for p in range(len(todo)) if p not in done and todo[p].index is not None)
+        finished = [done[p] for p in sorted(done)]
+        count = sum(1 for r in finished if r.index is not None)
+        raise StudyIncomplete(f"the study stopped: {why}. {count} of {len(todo) - (todo[0].index is None)} runs "
+                              f"finished ({_ranges(sorted(r.index for r in finished if r.index is not None))}) "
+                              f"and are kept; runs {_ranges(missing)} did not", finished, missing)
+
+    submit(range(len(todo)))
+    try:
+        while pending:
+            finished, _ = wait(list(pending), timeout=POLL, return_when=FIRST_COMPLETED)
+            lost = []
+            for future in finished:
+                pos = pending.pop(future)
+                try:
+                    done[pos] = future.result()
+                    bar.update(1)
+                except Exception as err:  # noqa: BLE001 (sorted below: a lost worker, or the run's own error)
+                    lost_worker = getattr(executor, "lost", lambda e: isinstance(e, BrokenExecutor))(err)
+                    if not lost_worker:
+                        raise
+                    lost.append(pos)
+            if lost:
+                if any(isinstance(_exception(f), BrokenExecutor) for f in finished) and hasattr(executor, "renew"):
+                    # a broken pool fails every run it holds: collect them, then start a fresh pool
+                    rest, _ = wait(list(pending), timeout=patience)
+                    for future in rest:
+                        pos = pending.pop(future)
+                        if future.exception() is None:
+                            done[pos] = future.result()
+                            bar.update(1)
+                        else:
+                            lost.append(pos)
+                    renewals += 1
+                    if renewals > attempts or pending:
+                        stop(f"the local worker processes were lost {renewals} times")
+                    executor.renew()
+                for pos in lost:
+                    losses[pos] = losses.get(pos, 0) + 1
+                    if losses[pos] > attempts:
+                        stop(f"run {todo[pos].index} was lost with its worker {losses[pos]} times")
+                submit(lost)
+            if finished:
+                alone_since = None
+                continue
+            alive = executor.alive() if hasattr(executor, "alive") else 1
+            if alive:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > patience:
+                stop(f"no worker was left to run them for {patience:g} s")
+    finally:
+        for future in pending:
+            future.cancel()
+    return [done[p] for p in range(len(todo))]
+
+
+def _exception(future):
+    return future.exception() if future.done() and not future.cancelled() else None
+
+
+def _ranges(indices):
+    """[0, 1, 2, 5, 7, 8] as "0-2, 5, 7-8", at most 12 ranges shown (for a message)."""
+    if not indices:
+        return "none"
+    parts, start, prev = [], indices[0], indices[0]
+    for i in list(indices[1:]) + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if i is not None:
+            start = prev = i
+    return ", ".join(parts[:12]) + (f", ... ({len(parts) - 12} more ranges)" if len(parts) > 12 else "")
 
 
 class _NoBar:
