@@ -13,10 +13,11 @@ import argparse
 import importlib
 import math
 import os
-import stat
 import sys
 import time
 from pathlib import Path
+
+from engine.core.files import refuse_unless_regular
 
 # which extra of pyproject.toml provides each optional package the demos import
 EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos", "sklearn": "demos",
@@ -154,17 +155,9 @@ def pyplot():
 def writable(path):
     """``path``, after checking that writing it replaces at most a regular file: a FIFO there would
     make the demo wait for a reader for ever, a device or a socket would be written into. Those
-    are refused with FileExistsError, and left as they are."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return path
-    if not stat.S_ISREG(mode):
-        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a directory" if stat.S_ISDIR(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
-        raise FileExistsError(f"cannot write {os.fspath(path)}: it is {kind}, not a regular file; a demo "
-                              f"writes only regular files (remove it, or choose another --out)")
-    return path
+    are refused with FileExistsError, and left as they are (the engine's one check for its writers)."""
+    return refuse_unless_regular(path, "write", "a demo writes only regular files (remove it, or choose "
+                                                 "another --out)")
 
 
 def save_figure(fig, out_dir, stem):

@@ -31,12 +31,8 @@ from engine import max as vmax
 
 from .checks import describe, integer
 from .initializers import check_init, draw, generator
-<<<<<<< HEAD
-from .module import Module, parameter
-=======
 from .atomic import assign
-from .module import Module, _as_float_array
->>>>>>> nn25
+from .module import Module, _as_float_array, parameter
 
 
 def _image(x, channels, who, input_label):

@@ -39,6 +39,8 @@ import secrets
 import shutil
 import stat
 
+from engine.core.files import kind, shown
+
 from .activations import NAMES
 from .atomic import assign
 from .checks import describe
@@ -157,22 +159,6 @@ def document(module):
     return {"format": FORMAT, "version": version, "architecture": arch, "parameters": _parameters(module)}
 
 
-def _kind(mode):
-    """What a file that is not a regular file is, in words."""
-    for test, name in ((stat.S_ISFIFO, "named pipe (FIFO)"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory")):
-        if test(mode):
-            return name
-    return "special file"
-
-
-def _shown(path):
-    """A path for a message: its text, cut in the middle past 200 characters."""
-    text = os.fspath(path)
-    text = text if isinstance(text, str) else os.fsdecode(text)
-    return text if len(text) <= 200 else f"{text[:100]}...{text[-97:]}"
-
-
 def _refuse_unless_regular(target, path):
     """Raise unless ``target`` is missing or a regular file: ``save`` replaces only a file it could
     have written itself, never a FIFO, a device or a socket (as root, /dev/null itself)."""
@@ -183,8 +169,8 @@ def _refuse_unless_regular(target, path):
     except OSError as e:
         raise _naming(e, path) from None
     if not stat.S_ISREG(mode):
-        shown = _shown(path) if os.fspath(path) == target else f"{_shown(path)} (which leads to {_shown(target)})"
-        raise FileExistsError(f"cannot save to {shown}: it is a {_kind(mode)}, not a regular file; save "
+        where = shown(path) if os.fspath(path) == target else f"{shown(path)} (which leads to {shown(target)})"
+        raise FileExistsError(f"cannot save to {where}: it is a {kind(mode)}, not a regular file; save "
                               f"replaces only a regular file or creates a new one, so it is left as it is")
 
 
@@ -197,11 +183,11 @@ def save(module, path):
     doc = document(module)  # every check happens before the disk is touched
     path = os.fspath(path)
     if not path or os.path.isdir(path):
-        raise IsADirectoryError(f"cannot save to {_shown(path)!r}: give a file name, not a directory")
+        raise IsADirectoryError(f"cannot save to {shown(path)!r}: give a file name, not a directory")
     target = os.path.realpath(path)  # through a symbolic link: replace the file it points to
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {_shown(path)}: the directory {_shown(directory)} does not exist")
+        raise FileNotFoundError(f"cannot save to {shown(path)}: the directory {shown(directory)} does not exist")
     _refuse_unless_regular(target, path)
     temp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never clobber anything; mode 0o666 minus the umask: the permissions of a normal file
@@ -279,9 +265,9 @@ def _unique_keys(pairs):
 
 def _refuse_to_read(mode, path):
     if stat.S_ISDIR(mode):
-        raise ValueError(f"cannot load {_shown(path)}: it is a directory, not a saved module")
+        raise ValueError(f"cannot load {shown(path)}: it is a directory, not a saved module")
     if not stat.S_ISREG(mode):  # a pipe or a device (/dev/zero) could feed us without end
-        raise ValueError(f"cannot load {_shown(path)}: it is a {_kind(mode)}, not a saved module "
+        raise ValueError(f"cannot load {shown(path)}: it is a {kind(mode)}, not a saved module "
                          f"(only a regular file is read)")
 
 
@@ -294,7 +280,7 @@ def read(path):
         # O_NONBLOCK: should it have become a FIFO since, opening it must not wait for a writer
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise FileNotFoundError(f"no saved module at {_shown(path)}: the file does not exist") from None
+        raise FileNotFoundError(f"no saved module at {shown(path)}: the file does not exist") from None
     try:
         _refuse_to_read(os.fstat(fd).st_mode, path)  # the file opened is the file checked
     except BaseException:
@@ -302,7 +288,7 @@ def read(path):
         raise
     with os.fdopen(fd, "rb") as f:
         raw = f.read()
-    path = _shown(path)  # from here on only for messages
+    path = shown(path)  # from here on only for messages
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -457,7 +443,7 @@ def load_into(module, path):
     layer number) must be the module's; on any problem, or a Ctrl-C, nothing changes. Returns the
     module."""
     doc = read(path)
-    assign(_checked_values(module, doc, _shown(path)))  # all or nothing
+    assign(_checked_values(module, doc, shown(path)))  # all or nothing
     return module
 
 
@@ -540,7 +526,7 @@ def load(path):
     stored at ``path``, with its saved parameters. A Dropout layer's masks come from a fresh
     generator (the file holds no random state): give it one with ``layer.rng = ...``."""
     doc = read(path)
-    path = _shown(path)
+    path = shown(path)
     count = _parameter_count(doc["architecture"])
     if isinstance(count, int) and count > 10_000 and count != len(doc["parameters"]):
         # checked before building, so that a damaged architecture cannot make us build a huge

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import graphviz
 
+from ..core.files import refuse_unless_regular
 from ..core.graph import topological_order
 from .labels import (LABEL_CHARS, TITLE_CHARS, TOOLTIP_CHARS, bounded_repr, check_flag, check_text, label_html,
                      shorten)
@@ -168,11 +169,13 @@ def render(graph, path, format=None):
     if not fmt:
         raise ValueError(f"cannot tell the format of {str(path)!r}: give it a suffix such as .svg, .png "
                          "or .pdf, or pass format=")
+    refuse_unless_regular(path, "draw into")  # a FIFO would block, a device be written into
     if fmt in ("gv", "dot"):
         path.write_text(graph.source, encoding="utf-8")
         return path
     with _explain_missing_dot():
         data = graph.pipe(format=fmt)
+    refuse_unless_regular(path, "draw into")  # again: it may have appeared while dot ran
     path.write_bytes(data)
     return path
 

@@ -89,7 +89,9 @@ class Stepper:
     def save(self, path):
         """Write the page to ``path`` (what ``write_stepper_html`` writes); returns the ``Path``."""
         from pathlib import Path
-        path = Path(path)
+
+        from ..core.files import refuse_unless_regular
+        path = Path(refuse_unless_regular(Path(path), "write the stepper page to"))
         path.write_text(self.page, encoding="utf-8")
         return path
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .draw import (CURRENT_COLOUR, DEFAULT_MAX_NODES, UPDATED_COLOUR, FrameView, GraphvizNotInstalled,
                    check_graph_options, check_size, check_text, draw_graph, edge_id, node_tooltip)
+from ..core.files import refuse_unless_regular
 from ..core.graph import topological_order
 from .steps import (as_param_set, backward_steps, display_names, format_number, is_labelled, node_kind, op_text,
                     printable, step_rows)
@@ -418,7 +419,7 @@ def write_stepper_html(root, path, gradient=1.0, *, frames=None, title="Back pro
         raise TypeError(f"pass either frames or drawing options ({', '.join(sorted(draw_options))}), not both: "
                         "the frames were drawn with their own options (precision may still set the table's)")
     page = stepper_page(root, frames, title=title, annotate=annotate, precision=draw_options.get("precision"))
-    path = Path(path)
+    path = Path(refuse_unless_regular(Path(path), "write the stepper page to"))
     path.write_text(page, encoding="utf-8")
     return path
 
