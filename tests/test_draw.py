@@ -4,6 +4,7 @@ PDF where Graphviz's dot exists, the clear error where it does not, and the node
 import math
 import re
 import shutil
+import stat
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
@@ -300,3 +301,28 @@ def test_the_exponent_of_a_power_is_drawn_in_the_operations_label_as_micrograd_h
     assert (x ** 2)._prev == (x,) and len((x ** 2).inputs) == 2
     folded = draw_graph(y, op_nodes=False).source
     assert "<B>**2</B>" in folded
+
+
+@pytest.mark.parametrize("writer", ["render .gv", "render .svg", "stepper page", "inline stepper save"])
+def test_writers_replace_only_a_regular_file(tmp_path, writer):
+    import os
+    from engine import stepper, write_stepper_html
+    out, _ = small_net()
+    target = tmp_path / ("fifo.gv" if writer == "render .gv" else "fifo.svg" if writer == "render .svg"
+                         else "fifo.html")
+    os.mkfifo(target)
+    link = tmp_path / ("link" + target.suffix)
+    link.symlink_to(target)
+    calls = {"render .gv": lambda p: render(draw_graph(out), p),
+             "render .svg": lambda p: render(draw_graph(out), p),
+             "stepper page": lambda p: write_stepper_html(out, p),
+             "inline stepper save": lambda p: stepper(out).save(p)}
+    if writer != "render .gv" and not shutil.which("dot"):
+        pytest.skip("Graphviz's dot is not installed")
+    for path in (target, link):  # a FIFO would block the writer for ever; it is refused, untouched
+        with pytest.raises(FileExistsError, match="named pipe"):
+            calls[writer](path)
+    assert target.exists() and stat.S_ISFIFO(os.stat(target).st_mode)
+    fine = tmp_path / ("fine" + target.suffix)
+    calls[writer](fine)
+    assert fine.stat().st_size > 0
