@@ -2,10 +2,11 @@
 
 A partial evaluated here builds a graph: ``out * (1.0 - out)`` (σ') becomes a ``sub`` and a ``mul`` node
 over the sigmoid node itself, ``step(a)`` (relu') a ``step`` node, each chain-rule product g × ∂ a
-``times`` node. Each function is the table's own operation where one exists; the few that branch on
-a number (``pow_da`` at an exponent of exactly 0, ``pow_db`` at a base <= 0, ``quotient`` and
-``power_d`` where the forward operation would refuse) record the branch taken, as a traced graph
-records any Python ``if``, with the number the Python runtime gives (inf, NaN) held by the node.
+``times`` node. Each function is the table's own operation where one exists; a partial's ``/`` and
+``**`` are the rows ``quot`` and ``powd``/``powdc``, which give IEEE's answers (inf, NaN) where the
+forward ``/`` and ``**`` refuse, so that a compiled gradient graph computes the same numbers. The two
+that branch on a number (``pow_da`` at an exponent of exactly 0, ``pow_db`` at a base <= 0) record
+the branch taken, as a traced graph records any Python ``if``.
 """
 
 import math
@@ -52,13 +53,13 @@ ge = _apply("ge")
 
 
 def power_d(a, b):
-    """a ** b inside a derivative: the ``pow``/``powc`` node, holding the Python runtime's IEEE value
-    (inf, NaN) where the forward ``power`` would refuse."""
+    """a ** b inside a derivative: the ``powd``/``powdc`` node (IEEE's inf or NaN where the forward
+    ``power`` would refuse), so a compiled gradient graph computes what this one holds."""
     a = _v(a)
     if b.__class__ is not Value or b.is_constant:  # the n of x ** n: a constant of the operation
         n = b if b.__class__ is Value else Value(float(b), None, CONST)
-        return _node("powc", scalar.power_d(a.data, n.data), a, n)
-    return _node("pow", scalar.power_d(a.data, b.data), a, b)
+        return _node("powdc", scalar.power_d(a.data, n.data), a, n)
+    return _node("powd", scalar.power_d(a.data, b.data), a, b)
 
 
 def pow_da(a, b):
@@ -78,11 +79,10 @@ def pow_db(a, out):
 
 
 def quotient(a, b):
-    """a / b inside a derivative: the ``div`` node, holding IEEE's answer at b = 0."""
+    """a / b inside a derivative: the ``quot`` node (IEEE's answer at b = 0, where the forward
+    division refuses)."""
     a, b = _v(a), _v(b)
-    if b.data != 0.0:
-        return a / b
-    return _node("div", scalar.quotient(a.data, b.data), a, b)
+    return _node("quot", scalar.quotient(a.data, b.data), a, b)
 
 
 def _unavailable(name, why):
