@@ -38,8 +38,8 @@ def divide(a, b):
     if np.any(bad):
         x, y = _first_bad(bad, a, b)
         raise ZeroDivisionError(f"division by zero: {float(x)!r} / {float(y)!r}")
-    with np.errstate(over="ignore"):  # |a / b| > 1.8e308: inf, as the scalar division gives
-        return a / b
+    with np.errstate(over="ignore", invalid="ignore"):  # inf / inf is NaN, |a / b| > 1.8e308 is inf:
+        return a / b                                      # the scalar division's answers, silently
 
 
 def quotient(a, b):
@@ -118,11 +118,13 @@ def ge(a, b):
 
 def sign(a):
     a = np.asarray(a, dtype=float)
-    return np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, a * 0.0))
+    with np.errstate(invalid="ignore"):  # a * 0.0 is NaN at ±inf, where the outer branches answer
+        return np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, a * 0.0))
 
 
 def times(g, d):
-    with np.errstate(invalid="ignore"):  # inf * 0 where d == 0: replaced by 0 below
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 where d == 0: replaced by 0 below;
+        # an overflow is inf, as the scalar product gives
         return np.where((np.asarray(d) != 0.0) | np.isfinite(g), g * d, 0.0)
 
 

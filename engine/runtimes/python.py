@@ -71,11 +71,13 @@ def power(a, b):
 
 
 def power_d(a, b):
-    """a ** b in a derivative (a partial's ``**``): IEEE values (inf, nan) instead of errors,
-    e.g. d/dx x**0.5 at 0."""
+    """a ** b in a derivative (a partial's ``**``): IEEE's values (C's pow, NumPy's, PyTorch's)
+    instead of errors: +inf at 0 to a negative power (d/dx x**0.5 at 0), -inf at -0.0 to a
+    negative odd integer, NaN for a finite negative base with a fractional exponent; a negative base to
+    ±inf is the limit (0, 1 or inf), as for the forward power."""
     if a == 0.0 and b < 0.0:
-        return _inf
-    if a < 0.0 and (not math.isfinite(b) or b != math.floor(b)):
+        return math.copysign(_inf, a) if b % 2.0 == 1.0 else _inf
+    if -_inf < a < 0.0 and math.isfinite(b) and b != math.floor(b):
         return math.nan
     try:
         return math.pow(a, b)
