@@ -43,6 +43,26 @@ def _accumulate(leaf, g):
     return g if before is None else before + g
 
 
+def _assign(pairs):
+    """Set ``node.grad = value`` for every pair, even if an exception (Ctrl-C) arrives meanwhile:
+    the assignments are finished first, then it is raised again. Each assignment is idempotent
+    (a value computed beforehand), so repeating the one that was interrupted is harmless. This is
+    how a pass's end (or its undoing) stays all or nothing."""
+    interrupted = None
+    i, n = 0, len(pairs)
+    while i < n:
+        try:
+            while i < n:
+                node, value = pairs[i]
+                node.grad = value
+                i += 1
+        except BaseException as e:  # noqa: PERF203 (finish the writes, then raise)
+            if interrupted is None:
+                interrupted = e
+    if interrupted is not None:
+        raise interrupted
+
+
 class BackwardPass:
     """The backward pass of ``root`` seeded with ``gradient`` (d root/d root, 1 by default).
 
@@ -86,12 +106,13 @@ class BackwardPass:
                     backprop = BACKPROP
                     for v in reversed(order):
                         backprop[v._operation](v)
+                # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet. Computed in full
+                # before any is written, so that the writing cannot fail half way.
+                final = [(p, p.grad if g is None else g + p.grad) for p, g in held]
             except BaseException:
-                for p, g in held:
-                    p.grad = g
+                _assign(held)
                 raise
-            for p, g in held:  # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet
-                p.grad = p.grad if g is None else g + p.grad
+            _assign(final)
 
     # ------------------------------------------------------------ privately
 
@@ -139,9 +160,5 @@ class BackwardPass:
         this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
         grads = self.gradients()
         with self.lock:
-            for v in self.order:
-                v.grad = grads[v]
-            for p in self.leaves:
-                g = grads.get(p)
-                if g is not None:
-                    p.grad = _accumulate(p, g)
+            final = [(p, _accumulate(p, grads[p])) for p in self.leaves if p in grads]
+            _assign([(v, grads[v]) for v in self.order] + final)
