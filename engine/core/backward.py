@@ -17,6 +17,8 @@ arithmetic in the same order (the chain rule of ``engine/rules/chain.py``), so t
 bit for bit.
 """
 
+import collections
+import itertools
 import numbers
 import threading
 
@@ -43,24 +45,16 @@ def _accumulate(leaf, g):
     return g if before is None else before + g
 
 
-def _assign(pairs):
-    """Set ``node.grad = value`` for every pair, even if an exception (Ctrl-C) arrives meanwhile:
-    the assignments are finished first, then it is raised again. Each assignment is idempotent
-    (a value computed beforehand), so repeating the one that was interrupted is harmless. This is
-    how a pass's end (or its undoing) stays all or nothing."""
-    interrupted = None
-    i, n = 0, len(pairs)
-    while i < n:
-        try:
-            while i < n:
-                node, value = pairs[i]
-                node.grad = value
-                i += 1
-        except BaseException as e:  # noqa: PERF203 (finish the writes, then raise)
-            if interrupted is None:
-                interrupted = e
-    if interrupted is not None:
-        raise interrupted
+# Writing the end of a pass (or undoing it) must not stop half way. Python runs a signal handler
+# (Ctrl-C's KeyboardInterrupt) between bytecodes, at calls and loop jumps, but never inside a
+# function written in C: so the writes are a ``map(setattr, ...)`` prepared beforehand and run to
+# its end by one C call (``_consume``), which no handler can cut.
+_consume = collections.deque(maxlen=0).extend
+
+
+def _writer(pairs):
+    """An iterator that, when consumed, sets ``node.grad = value`` for each ``(node, value)``."""
+    return map(setattr, [p for p, _ in pairs], itertools.repeat("grad"), [g for _, g in pairs])
 
 
 class BackwardPass:
@@ -92,6 +86,7 @@ class BackwardPass:
         root, order, leaves = self.root, self.order, self.leaves
         with self.lock:
             held = [(p, p.grad) for p in leaves]
+            undo = _writer(held)
             try:
                 # Each sum of the pass starts at -0.0, the exact identity of IEEE addition
                 # (-0.0 + x == x bit for bit), so each ends as the plain sum of its contributions.
@@ -107,12 +102,12 @@ class BackwardPass:
                     for v in reversed(order):
                         backprop[v._operation](v)
                 # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet. Computed in full
-                # before any is written, so that the writing cannot fail half way.
-                final = [(p, p.grad if g is None else g + p.grad) for p, g in held]
+                # before any is written, so that the writing cannot fail half way (see _consume).
+                done = _writer([(p, p.grad if g is None else g + p.grad) for p, g in held])
             except BaseException:
-                _assign(held)
+                _consume(undo)
                 raise
-            _assign(final)
+            _consume(done)
 
     # ------------------------------------------------------------ privately
 
@@ -160,5 +155,6 @@ class BackwardPass:
         this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
         grads = self.gradients()
         with self.lock:
-            final = [(p, _accumulate(p, grads[p])) for p in self.leaves if p in grads]
-            _assign([(v, grads[v]) for v in self.order] + final)
+            done = _writer([(v, grads[v]) for v in self.order]
+                           + [(p, _accumulate(p, grads[p])) for p in self.leaves if p in grads])
+            _consume(done)
