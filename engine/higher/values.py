@@ -85,11 +85,17 @@ def quotient(a, b):
     return _node("quot", scalar.quotient(a.data, b.data), a, b)
 
 
-def _unavailable(name, why):
-    def refuse(*args):
-        raise TypeError(f"second derivatives: {name} {why}")
-    refuse.__name__ = name
-    return refuse
+class _Refusal:
+    """A function that cannot be evaluated on Values: calling it raises a TypeError saying why."""
+
+    def __init__(self, name, why):
+        self.__name__, self.why = name, why
+
+    def __call__(self, *args):
+        raise TypeError(f"second derivatives: {self.__name__} {self.why}")
+
+
+_unavailable = _Refusal
 
 
 FUNCTIONS = {
@@ -101,18 +107,29 @@ FUNCTIONS = {
     "step": step, "sign": sign, "times": times, "ge": ge,
 }
 # math's other functions have no row of the table: a rule that calls one differentiates once (eager,
-# compiled) but not twice, unless the function is declared as an operation of its own.
-for _name in scalar.MATH:
+# compiled) but not twice. A rule calls functions, not rows, so the way out is a partial written with
+# the functions that have rows.
+_WITH_ROWS = ("exp", "log", "tanh", "sigmoid", "softplus", "relu", "sin", "cos", "sqrt", "fabs")
+for _name in scalar.MATH:  # every function a rule may call exists here; namespace() names the row
     FUNCTIONS.setdefault(_name, _unavailable(
-        _name, "has no operation in the table, so a rule that calls it cannot be differentiated twice; "
-               f"declare it with engine.define('{_name}', ...) and use that row"))
+        _name, f"has no operation in the table, so a partial that calls it cannot be differentiated again; "
+               f"write that partial with the functions that have one ({', '.join(_WITH_ROWS)})"))
 
 
 def namespace(op):
-    """The names the partials of ``op`` are evaluated with on Values."""
+    """The names the partials of ``op`` are evaluated with on Values; a function that cannot be
+    evaluated on Values refuses, naming the row and what to do instead."""
     ns = dict(FUNCTIONS, **scalar.MATH_CONSTANTS)
+    for name in scalar.MATH:
+        if FUNCTIONS[name].__class__ is _Refusal:
+            ns[name] = _unavailable(
+                name, f"(called by a partial of the row {op.name!r}) has no operation in the table, so "
+                      f"{op.name!r} cannot be differentiated twice; write that partial with the functions "
+                      f"that have one ({', '.join(_WITH_ROWS)}) and + - * / ** (cosh(a) as "
+                      f"0.5 * (exp(a) + exp(-a)), for example)")
     for name in op.functions:
         ns[name] = _unavailable(name, f"(a function of the row {op.name!r}) works on numbers, not on Values: "
-                                      f"second derivatives of {op.name!r} need it as an operation of the "
-                                      f"table (engine.define)")
+                                      f"{op.name!r} cannot be differentiated twice unless its partials are "
+                                      f"written with the functions that have an operation in the table "
+                                      f"({', '.join(_WITH_ROWS)}) and + - * / **")
     return ns
