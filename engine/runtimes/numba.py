@@ -124,7 +124,7 @@ def ge(a, b):
 
 @_nb
 def sign(a):
-    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else a * 0.0)
+    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else (0.0 if a == 0.0 else a))
 
 
 # The functions of this module; with the generated ones (INLINE, math) they are every function of

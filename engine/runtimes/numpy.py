@@ -118,8 +118,7 @@ def ge(a, b):
 
 def sign(a):
     a = np.asarray(a, dtype=float)
-    with np.errstate(invalid="ignore"):  # a * 0.0 is NaN at ±inf, where the outer branches answer
-        return np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, a * 0.0))
+    return np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, np.where(a == 0.0, 0.0, a)))
 
 
 def times(g, d):

@@ -119,8 +119,9 @@ def ge(a, b):
 
 
 def sign(a):
-    """abs'(a): -1, 0 or 1, and 0 at a = 0 (PyTorch's abs'(0) = 0); NaN for NaN."""
-    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else a * 0.0)
+    """abs'(a): -1, 0 or 1, and +0.0 at a = ±0 (PyTorch's abs'(0) = 0, with its sign); NaN for
+    NaN (where PyTorch gives 0: a NaN input should show in the gradient)."""
+    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else (0.0 if a == 0.0 else a))
 
 
 def times(g, d):
