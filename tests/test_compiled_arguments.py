@@ -105,6 +105,7 @@ def test_every_number_is_accepted_or_refused_as_value_does_by_both_backends(grap
 CONTAINERS = [
     {0: 0.5}, {0.5}, "0", b"0", (x for x in [0.5]), 0.5, None, Value(0.5), np.array([[0.5]]),
     np.array(["0.5"]), np.array([0.5], dtype=object), np.array([0.5 + 0j]),
+    np.array([True]),  # Value(np.bool_(True)) is refused: so is an array of them
 ]
 
 
