@@ -71,11 +71,11 @@ def pow_da(a, b):
 
 
 def pow_db(a, out):
-    """d(a ** b)/db = a**b log a for a > 0, 0 at a = 0, NaN for a < 0."""
+    """d(a ** b)/db = a**b log a for a > 0, 0 at a = 0 (NaN if out is), NaN for a < 0."""
     a = _v(a)
     if a.data > 0.0:
         return out * a.log()
-    return Value(0.0 if a.data == 0.0 else math.nan, None, CONST)
+    return Value(scalar.pow_db(a.data, _v(out).data), None, CONST)
 
 
 def quotient(a, b):

@@ -100,7 +100,7 @@ def pow_da(a, b):
 def pow_db(a, out):
     if a > 0.0:
         return out * math.log(a)
-    if a == 0.0:
+    if a == 0.0 and out == out:
         return 0.0
     return _NAN
 

@@ -92,11 +92,12 @@ def pow_da(a, b):
 
 
 def pow_db(a, out):
-    """d(a ** b)/db = a**b log a. Zero for a == 0 (0**b is constant for b > 0); NaN for a < 0,
-    where a**b is only defined at integer b and has no derivative in b."""
+    """d(a ** b)/db = a**b log a. Zero for a == 0 (0**b is constant for b > 0), unless b is NaN
+    (then out is: NaN, as PyTorch); NaN for a < 0, where a**b is only defined at integer b and has
+    no derivative in b."""
     if a > 0.0:
         return out * _log(a)
-    if a == 0.0:
+    if a == 0.0 and out == out:
         return 0.0
     return math.nan
 
@@ -138,13 +139,13 @@ def times(g, d):
 # arguments are plain names, saving a Python call per node; the functions themselves are built from
 # the same text, so an inlined use and a call compute the same bits. {0}, {1}: the arguments.
 #   sigmoid: 1 / (1 + e^-a) for a >= 0, e^a / (1 + e^a) for a < 0: the exponent is never positive
-#   relu:    max(a, 0), NaN for NaN;   step: relu's derivative, 0 at a = 0 (PyTorch's convention)
+#   relu:    max(a, 0), NaN for NaN;   step: relu's derivative, 0 at a = 0 and 1 at NaN (PyTorch's)
 #   times:   see times() above; g - g == 0.0 says g is finite
 #   quotient: a / b, IEEE's answer at b = 0 (see quotient() above)
 INLINE = {
     "sigmoid": "(1.0 / (1.0 + _exp(-{0})) if {0} >= 0.0 else (_e := _exp({0})) / (1.0 + _e))",
     "relu": "({0} if not {0} <= 0.0 else 0.0)",  # "not <=" lets a NaN through, as PyTorch does
-    "step": "(1.0 if {0} > 0.0 else 0.0)",
+    "step": "(0.0 if {0} <= 0.0 else 1.0)",  # 1 at NaN, as PyTorch's relu backward (a NaN passes)
     "tanh": "_tanh({0})",  # bounded by construction: tanh(+-1000) = +-1 exactly
     "times": "({0} * {1} if {1} or {0} - {0} == 0.0 else 0.0)",
     "quotient": "({0} / {1} if {1} else _quotient({0}, {1}))",
