@@ -44,6 +44,13 @@ CASES = {
     "times": (lambda a, b: NAMESPACE["times"](a, b), [(0.3, -1.2)], lambda a, b: a * b, lambda a, b: (b, a)),
     "ge": (lambda a, b: NAMESPACE["ge"](a, b), [(0.3, -1.2), (-1.2, 0.3)],  # away from the jump at a == b
            lambda a, b: float(a >= b), lambda a, b: (0.0, 0.0)),
+    # a partial's ** and / (IEEE's answers where the forward ones refuse; the same values elsewhere)
+    "powd": (lambda a, b: NAMESPACE["power_d"](a, b), [(1.3, -1.7), (0.4, 2.5)], lambda a, b: a ** b,
+             lambda a, b: (b * a ** (b - 1), a ** b * math.log(a))),
+    "powdc": (lambda a: NAMESPACE["power_d"](a, 3.0), [(-1.3,), (0.7,)], lambda a: a ** 3,
+              lambda a: (3 * a ** 2,)),
+    "quot": (lambda a, b: NAMESPACE["quotient"](a, b), [(0.3, -1.2)], lambda a, b: a / b,
+             lambda a, b: (1 / b, -a / b**2)),
 }
 
 

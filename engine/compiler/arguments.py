@@ -22,6 +22,9 @@ import numpy as np
 from ..core.value import as_float
 
 _F64 = np.dtype(np.float64)
+# the array kinds whose elements Value() takes: signed and unsigned ints and floats; not NumPy's
+# booleans (Value(np.bool_(True)) is refused, so an array of them is too), complex, text or objects
+REAL_KINDS = "iuf"
 _MAX_SHOWN = 40
 
 
@@ -36,7 +39,7 @@ def numbers_of(seq, n, what):
     """``seq`` as a list of ``n`` floats, converted as ``Value()`` converts a number."""
     cls = seq.__class__
     if cls is np.ndarray:
-        if seq.ndim != 1 or seq.dtype.kind not in "biuf":
+        if seq.ndim != 1 or seq.dtype.kind not in REAL_KINDS:
             raise TypeError(f"the {what} must be a sequence of real numbers, got an array of dtype "
                             f"{seq.dtype} and shape {seq.shape}")
         seq = seq.tolist()
@@ -77,7 +80,7 @@ def eta_of(eta):
 def rows_of(rows, n_in):
     """``rows`` as a float64 array of shape (m, n_in), each number converted as ``Value()`` would."""
     if isinstance(rows, np.ndarray):
-        if rows.dtype.kind not in "biuf":
+        if rows.dtype.kind not in REAL_KINDS:
             raise TypeError(f"rows must hold real numbers, got an array of dtype {rows.dtype}")
         if rows.ndim != 2 or rows.shape[1] != n_in:
             if rows.size == 0:

@@ -142,7 +142,7 @@ class CompiledGraph:
 
     def _rows(self, X):
         X = np.asarray(X)
-        if X.dtype.kind not in "biuf":  # as Value(): real numbers only, never text parsed as one
+        if X.dtype.kind not in arguments.REAL_KINDS:  # as Value(): never text parsed as a number
             raise TypeError(f"expected an array of real numbers, got an array of dtype {X.dtype}")
         X = X.astype(float)
         if X.ndim != 2 or X.shape[1] != self._n_in:

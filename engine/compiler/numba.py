@@ -176,6 +176,7 @@ class NumbaCode:
         require_numba()
         from ..runtimes.numba import Refused
         self._refused = Refused
+        self._reals = reals
         self.plan = plan
         functions = _user_functions(plan)
         self.source = write_module(plan)
@@ -231,6 +232,16 @@ class NumbaCode:
             refusal = e.args
         _raise_eager_error(refusal)
 
+    def _floats(self, seq, what):
+        """Numbers converted as Value() converts them, by the rule (and with the messages) of the
+        Python backend's generated code: ``reals`` of ``graph.py``."""
+        if seq.__class__ is np.ndarray:
+            return seq
+        for v in seq:
+            if v.__class__ is not float:
+                return self._reals(seq, what)
+        return seq
+
     @staticmethod
     def _vector(seq):
         if seq.__class__ is np.ndarray:
@@ -238,12 +249,12 @@ class NumbaCode:
         return np.array(seq, dtype=np.float64)
 
     def forward(self, x, p):
-        return self._call("forward", self._vector(_floats(x)), self._vector(_floats(p)))
+        return self._call("forward", self._vector(self._floats(x, "inputs")), self._vector(self._floats(p, "parameters")))
 
     def gradient(self, x, p):
         gp = np.empty(len(self.plan.params))
         gx = np.empty(len(self.plan.inputs) if self.plan.input_grads else 0)
-        value = self._call("gradient", self._vector(_floats(x)), self._vector(_floats(p)), gp, gx)
+        value = self._call("gradient", self._vector(self._floats(x, "inputs")), self._vector(self._floats(p, "parameters")), gp, gx)
         if self.plan.input_grads:
             return value, tuple(gp.tolist()), tuple(gx.tolist())
         return value, tuple(gp.tolist())
@@ -271,14 +282,14 @@ class NumbaCode:
 
     def sgd_step(self, x, p, eta):
         if p.__class__ is np.ndarray:  # updated in place by the kernel
-            return self._call("sgd_step", self._vector(_floats(x)), p, eta)
-        pa = np.array(_floats(p), dtype=np.float64)
-        value = self._call("sgd_step", self._vector(_floats(x)), pa, eta)
+            return self._call("sgd_step", self._vector(self._floats(x, "inputs")), p, eta)
+        pa = np.array(self._floats(p, "parameters"), dtype=np.float64)
+        value = self._call("sgd_step", self._vector(self._floats(x, "inputs")), pa, eta)
         p[:] = pa.tolist()
         return value
 
     def run(self, table, idx, p, eta):
-        pa = p if p.__class__ is np.ndarray else np.array(_floats(p), dtype=np.float64)
+        pa = p if p.__class__ is np.ndarray else np.array(self._floats(p, "parameters"), dtype=np.float64)
         # IEEE products first (``sgd_run_plain``): the same bits unless a zero local derivative meets
         # an infinite gradient, which leaves a NaN parameter; then the exact chain rule, from the start
         start = pa.copy()
@@ -292,7 +303,7 @@ class NumbaCode:
 
     def forward_array(self, X, p, reals):
         values = np.empty(len(X))
-        self._call("forward_array", X, self._vector(_floats(p)), values)
+        self._call("forward_array", X, self._vector(self._floats(p, "parameters")), values)
         return values
 
     def gradient_array(self, X, p, reals):
@@ -300,14 +311,5 @@ class NumbaCode:
         values = np.empty(n)
         GP = np.empty((n, len(self.plan.params)))
         GX = np.empty((n, len(self.plan.inputs) if self.plan.input_grads else 0))
-        self._call("gradient_array", X, self._vector(_floats(p)), values, GP, GX)
+        self._call("gradient_array", X, self._vector(self._floats(p, "parameters")), values, GP, GX)
         return (values, GP, GX) if self.plan.input_grads else (values, GP)
-
-
-def _floats(seq):
-    """Numbers converted as Value() converts them (the arguments were checked already; this turns an
-    int, a NumPy scalar or a Fraction into the float the eager engine would hold)."""
-    if seq.__class__ is np.ndarray:
-        return seq
-    from ..core.value import as_float
-    return [v if v.__class__ is float else as_float(v, "a number") for v in seq]

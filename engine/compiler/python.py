@@ -325,15 +325,23 @@ class PythonCode:
             value = self.sgd_run(rows, order, p, eta)
         return value
 
+    # The generated NumPy code does the scalar code's arithmetic with NumPy's operators, which warn
+    # (RuntimeWarning) where Python floats silently give IEEE's answer: an overflow to inf in a
+    # product, inf * 0 = NaN. Those answers are the engine's, and its refusals (log(0), division by
+    # zero in a forward rule) are explicit checks of the runtime, not warnings: so none are shown.
     def forward_array(self, X, p, reals):
         cols = tuple(X.T)
-        value = self.array_functions(reals)["forward"](cols, p)
+        functions = self.array_functions(reals)
+        with np.errstate(all="ignore"):
+            value = functions["forward"](cols, p)
         return np.broadcast_to(np.asarray(value, dtype=float), (len(X),)).copy()
 
     def gradient_array(self, X, p, reals):
         cols = tuple(X.T)
         n = len(X)
-        result = self.array_functions(reals)["gradient"](cols, p)
+        functions = self.array_functions(reals)
+        with np.errstate(all="ignore"):
+            result = functions["gradient"](cols, p)
         shaped = [np.broadcast_to(np.asarray(result[0], dtype=float), (n,)).copy()]
         for grads in result[1:]:
             shaped.append(np.column_stack([np.broadcast_to(np.asarray(g, dtype=float), (n,))

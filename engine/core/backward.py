@@ -19,11 +19,12 @@ bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
+import collections
+import itertools
 import numbers
 import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .eager import AMOUNTS, BACKPROP, refuse_closure
 from .graph import interior_order
@@ -49,6 +50,18 @@ def check_gradient(gradient):
 def _accumulate(leaf, g):
     before = leaf.grad
     return g if before is None else before + g
+
+
+# Writing the end of a pass (or undoing it) must not stop half way. Python runs a signal handler
+# (Ctrl-C's KeyboardInterrupt) between bytecodes, at calls and loop jumps, but never inside a
+# function written in C: so the writes are a ``map(setattr, ...)`` prepared beforehand and run to
+# its end by one C call (``_consume``), which no handler can cut.
+_consume = collections.deque(maxlen=0).extend
+
+
+def _writer(pairs):
+    """An iterator that, when consumed, sets ``node.grad = value`` for each ``(node, value)``."""
+    return map(setattr, [p for p, _ in pairs], itertools.repeat("grad"), [g for _, g in pairs])
 
 
 class BackwardPass:
@@ -80,6 +93,7 @@ class BackwardPass:
         root, order, leaves = self.root, self.order, self.leaves
         with self.lock:
             held = [(p, p.grad) for p in leaves]
+            undo = _writer(held)
             try:
                 # Each sum of the pass starts at -0.0, the exact identity of IEEE addition
                 # (-0.0 + x == x bit for bit), so each ends as the plain sum of its contributions.
@@ -94,12 +108,13 @@ class BackwardPass:
                     backprop = BACKPROP
                     for v in reversed(order):
                         backprop[v._operation](v)
+                # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet. Computed in full
+                # before any is written, so that the writing cannot fail half way (see _consume).
+                done = _writer([(p, p.grad if g is None else g + p.grad) for p, g in held])
             except BaseException:
-                for p, g in held:
-                    p.grad = g
+                _consume(undo)
                 raise
-            for p, g in held:  # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet
-                p.grad = p.grad if g is None else g + p.grad
+            _consume(done)
 
     # ------------------------------------------------------------ privately
 
@@ -148,9 +163,6 @@ class BackwardPass:
         this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
         grads = self.gradients()
         with self.lock:
-            for v in self.order:
-                v.grad = grads[v]
-            for p in self.leaves:
-                g = grads.get(p)
-                if g is not None:
-                    p.grad = _accumulate(p, g)
+            done = _writer([(v, grads[v]) for v in self.order]
+                           + [(p, _accumulate(p, grads[p])) for p in self.leaves if p in grads])
+            _consume(done)

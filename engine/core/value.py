@@ -16,6 +16,8 @@ from __future__ import annotations
 import html
 import inspect
 import numbers
+import threading
+import types
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -25,9 +27,11 @@ from ..rules.table import BUILTIN, CONST, UNARY, Op, closure_op
 from .backward import BackwardPass
 from .eager import BACKPROP
 from .graph import NonFiniteError, first_nonfinite
+from .graph import topological_order as topological_order_of
 
-_POWC = BUILTIN["powc"]
 Operand = Union["Value", float, int, numbers.Real]  # what combines with a Value (numbers become constants)
+# a power whose exponent is a number, a constant of the operation (the n of x ** n)
+_CONSTANT_EXPONENT = (BUILTIN["powc"], BUILTIN["powdc"])
 _ACCEPTED = "a Value or a real number (int or float)"
 
 
@@ -151,7 +155,7 @@ class Value:
         op = self._operation
         if op is None or op is CONST:
             return ""
-        if op is _POWC:
+        if op in _CONSTANT_EXPONENT:
             n = self._b.data
             return f"**{int(n) if n.is_integer() and abs(n) < 1e15 else n}"
         return op.symbol
@@ -172,7 +176,7 @@ class Value:
         """micrograd's ``_prev``: the Values this node was computed from, without the constants of
         its operation (the 2 of ``x ** 2`` is part of the operation, as in micrograd, and is drawn
         in its label ``**2``). A tuple in argument order here (micrograd's is a set)."""
-        if self._operation is _POWC:
+        if self._operation in _CONSTANT_EXPONENT:
             return (self._a,)
         return self.inputs
 
@@ -213,6 +217,61 @@ class Value:
 
     # Values compare and hash by identity (object's defaults), so they work as set members and
     # dict keys; == is deliberately not overloaded.
+
+    # ------------------------------------------------------------------ copying and pickling
+    #
+    # A copy is a graph of its own that behaves as the original: the same numbers, the same rows
+    # (an Op copies as itself and pickles by name), constants still constants, shared nodes still
+    # shared. Python's default machinery recurses once per level of the graph (a 20,000-node chain
+    # exceeds the recursion limit), so both are done here without recursion.
+
+    def __copy__(self):
+        """A shallow copy: a new node over the same inputs (the graph below is not copied)."""
+        new = Value.__new__(Value)
+        _fill(new, self, self._a, self._b, dict(self.__dict__))
+        return new
+
+    def __deepcopy__(self, memo):
+        """The graph under this node copied node by node, leaves first (an explicit walk, so its
+        depth is unlimited), through ``memo``: a node shared by several paths, or already copied
+        with other objects in the same ``copy.deepcopy`` call, is copied once."""
+        found = memo.get(id(self))
+        if found is not None:
+            return found
+        import copy
+        keep = memo.setdefault(id(memo), [])  # the originals stay alive while memo holds their ids
+        order = _uncopied(self, memo)
+        for v in order:  # first every node, so that every input below has its copy ...
+            memo[id(v)] = Value.__new__(Value)
+            keep.append(v)
+        for v in order:  # ... then their fields, inputs replaced by their copies
+            a, b = v._a, v._b
+            if a.__class__ is tuple:
+                a = tuple(memo[id(x)] for x in a)
+            elif a is not None:
+                a = memo[id(a)]
+            if b is not None:
+                b = memo[id(b)]
+            _fill(memo[id(v)], v, a, b, _copy_attributes(v.__dict__, memo, copy.deepcopy))
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        """Pickling without recursion. A node reached first (not part of a graph being pickled)
+        pickles the nodes under it first, in topological order, then itself; each of those is
+        pickled shallow (its fields, its inputs by reference: already pickled, so no nesting).
+        The pickle's memo keeps shared nodes shared, also between several graphs in one pickle."""
+        if id(self) in _PICKLING.__dict__.setdefault("covered", {}):
+            return (_new_value, (), _state(self))
+        below = topological_order_of(self)[:-1]
+        covered = _PICKLING.covered
+        for v in below:
+            covered[id(v)] = v
+        return (_rebuild, (below + [_Uncover([id(v) for v in below])],) + _state(self))
+
+    def __setstate__(self, state):
+        self.data, self.grad, self.label, self._operation, self._a, self._b, attributes = state
+        if attributes:
+            self.__dict__.update(attributes)
 
     # ------------------------------------------------------------------ reverse mode
 
@@ -284,6 +343,81 @@ def _label(label):
     if isinstance(label, str):
         return str.__str__(label)
     raise TypeError(f"a label must be a string, got {_describe(label)}")
+
+
+def _fill(new, old, a, b, attributes):
+    new.data, new.grad, new.label, new._operation = old.data, old.grad, old.label, old._operation
+    new._a, new._b = a, b
+    if attributes:
+        new.__dict__.update(attributes)
+
+
+def _uncopied(root, memo):
+    """The nodes under ``root`` (itself included) that ``memo`` has no copy of, inputs first."""
+    order, state, stack = [], {}, [root]
+    while stack:
+        v = stack.pop()
+        if state.get(id(v)) == 1:
+            state[id(v)] = 2
+            order.append(v)
+            continue
+        if id(v) in state or id(v) in memo:
+            continue
+        state[id(v)] = 1
+        stack.append(v)
+        a = v._a
+        ins = a if a.__class__ is tuple else (() if a is None else (a,) if v._b is None else (a, v._b))
+        stack.extend(x for x in reversed(ins) if id(x) not in state and id(x) not in memo)
+    return order
+
+
+def _copy_attributes(attributes, memo, deepcopy):
+    """A node's own attributes deep-copied through ``memo``. A ``_backward`` closure (a node made
+    micrograd's way) is rebuilt over copies of what it captured (``out``, the inputs), so that the
+    copy's closure updates the copy's nodes, not the original's."""
+    if not attributes:
+        return None
+    result = {}
+    for key, x in attributes.items():
+        if key == "_backward" and isinstance(x, types.FunctionType) and x.__closure__:
+            cells = tuple(types.CellType(deepcopy(c.cell_contents, memo)) for c in x.__closure__)
+            f = types.FunctionType(x.__code__, x.__globals__, x.__name__, x.__defaults__, cells)
+            f.__kwdefaults__, f.__qualname__ = x.__kwdefaults__, x.__qualname__
+            result[key] = f
+        else:
+            result[key] = deepcopy(x, memo)
+    return result
+
+
+def _state(v):
+    return (v.data, v.grad, v.label, v._operation, v._a, v._b, v.__dict__ or None)
+
+
+def _new_value():
+    return Value.__new__(Value)
+
+
+def _rebuild(below, *state):
+    v = Value.__new__(Value)
+    v.__setstate__(state)
+    return v
+
+
+class _Uncover:
+    """Pickled after the nodes under a graph's root: ends their shallow pickling (see
+    ``Value.__reduce_ex__``). Unpickles as None."""
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def __reduce__(self):
+        covered = _PICKLING.__dict__.get("covered", {})
+        for i in self.ids:
+            covered.pop(i, None)
+        return (type(None), ())
+
+
+_PICKLING = threading.local()  # covered: {id: node} of the nodes being pickled shallow, per thread
 
 
 def lift(x, symbol, partner):

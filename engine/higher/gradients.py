@@ -88,6 +88,10 @@ def _backprop_values(output, targets):
     order = topological_order(output)
     needs = set()
     for v in order:
+        # refused wherever it is in the graph, as compile and the step tables do, not only on the
+        # paths to the targets: whether a graph can be differentiated twice does not depend on wrt
+        if v._operation is not None and v._operation.kind == "closure":
+            refuse_closure(v._operation, "a gradient graph (second derivatives)")
         if v in targets or any(u in needs for u in v.inputs):
             needs.add(v)
     if output not in needs:

@@ -2,10 +2,11 @@
 
 A partial evaluated here builds a graph: ``out * (1.0 - out)`` (σ') becomes a ``sub`` and a ``mul`` node
 over the sigmoid node itself, ``step(a)`` (relu') a ``step`` node, each chain-rule product g × ∂ a
-``times`` node. Each function is the table's own operation where one exists; the few that branch on
-a number (``pow_da`` at an exponent of exactly 0, ``pow_db`` at a base <= 0, ``quotient`` and
-``power_d`` where the forward operation would refuse) record the branch taken, as a traced graph
-records any Python ``if``, with the number the Python runtime gives (inf, NaN) held by the node.
+``times`` node. Each function is the table's own operation where one exists; a partial's ``/`` and
+``**`` are the rows ``quot`` and ``powd``/``powdc``, which give IEEE's answers (inf, NaN) where the
+forward ``/`` and ``**`` refuse, so that a compiled gradient graph computes the same numbers. The two
+that branch on a number (``pow_da`` at an exponent of exactly 0, ``pow_db`` at a base <= 0) record
+the branch taken, as a traced graph records any Python ``if``.
 """
 
 import math
@@ -53,13 +54,13 @@ ge = _apply("ge")
 
 
 def power_d(a, b):
-    """a ** b inside a derivative: the ``pow``/``powc`` node, holding the Python runtime's IEEE value
-    (inf, NaN) where the forward ``power`` would refuse."""
+    """a ** b inside a derivative: the ``powd``/``powdc`` node (IEEE's inf or NaN where the forward
+    ``power`` would refuse), so a compiled gradient graph computes what this one holds."""
     a = _v(a)
     if b.__class__ is not Value or b.is_constant:  # the n of x ** n: a constant of the operation
         n = b if b.__class__ is Value else Value(float(b), None, CONST)
-        return _node("powc", scalar.power_d(a.data, n.data), a, n)
-    return _node("pow", scalar.power_d(a.data, b.data), a, b)
+        return _node("powdc", scalar.power_d(a.data, n.data), a, n)
+    return _node("powd", scalar.power_d(a.data, b.data), a, b)
 
 
 def pow_da(a, b):
@@ -71,26 +72,31 @@ def pow_da(a, b):
 
 
 def pow_db(a, out):
-    """d(a ** b)/db = a**b log a for a > 0, 0 at a = 0, NaN for a < 0."""
+    """d(a ** b)/db = a**b log a for a > 0, 0 at a = 0 (NaN if out is), NaN for a < 0."""
     a = _v(a)
     if a.data > 0.0:
         return out * a.log()
-    return Value(0.0 if a.data == 0.0 else math.nan, None, CONST)
+    return Value(scalar.pow_db(a.data, _v(out).data), None, CONST)
 
 
 def quotient(a, b):
-    """a / b inside a derivative: the ``div`` node, holding IEEE's answer at b = 0."""
+    """a / b inside a derivative: the ``quot`` node (IEEE's answer at b = 0, where the forward
+    division refuses)."""
     a, b = _v(a), _v(b)
-    if b.data != 0.0:
-        return a / b
-    return _node("div", scalar.quotient(a.data, b.data), a, b)
+    return _node("quot", scalar.quotient(a.data, b.data), a, b)
 
 
-def _unavailable(name, why):
-    def refuse(*args):
-        raise TypeError(f"second derivatives: {name} {why}")
-    refuse.__name__ = name
-    return refuse
+class _Refusal:
+    """A function that cannot be evaluated on Values: calling it raises a TypeError saying why."""
+
+    def __init__(self, name, why):
+        self.__name__, self.why = name, why
+
+    def __call__(self, *args):
+        raise TypeError(f"second derivatives: {self.__name__} {self.why}")
+
+
+_unavailable = _Refusal
 
 
 FUNCTIONS = {
@@ -102,18 +108,29 @@ FUNCTIONS = {
     "step": step, "sign": sign, "times": times, "ge": ge,
 }
 # math's other functions have no row of the table: a rule that calls one differentiates once (eager,
-# compiled) but not twice, unless the function is declared as an operation of its own.
-for _name in scalar.MATH:
+# compiled) but not twice. A rule calls functions, not rows, so the way out is a partial written with
+# the functions that have rows.
+_WITH_ROWS = ("exp", "log", "tanh", "sigmoid", "softplus", "relu", "sin", "cos", "sqrt", "fabs")
+for _name in scalar.MATH:  # every function a rule may call exists here; namespace() names the row
     FUNCTIONS.setdefault(_name, _unavailable(
-        _name, "has no operation in the table, so a rule that calls it cannot be differentiated twice; "
-               f"declare it with engine.define('{_name}', ...) and use that row"))
+        _name, f"has no operation in the table, so a partial that calls it cannot be differentiated again; "
+               f"write that partial with the functions that have one ({', '.join(_WITH_ROWS)})"))
 
 
 def namespace(op):
-    """The names the partials of ``op`` are evaluated with on Values."""
+    """The names the partials of ``op`` are evaluated with on Values; a function that cannot be
+    evaluated on Values refuses, naming the row and what to do instead."""
     ns = dict(FUNCTIONS, **scalar.MATH_CONSTANTS)
+    for name in scalar.MATH:
+        if FUNCTIONS[name].__class__ is _Refusal:
+            ns[name] = _unavailable(
+                name, f"(called by a partial of the row {op.name!r}) has no operation in the table, so "
+                      f"{op.name!r} cannot be differentiated twice; write that partial with the functions "
+                      f"that have one ({', '.join(_WITH_ROWS)}) and + - * / ** (cosh(a) as "
+                      f"0.5 * (exp(a) + exp(-a)), for example)")
     for name in op.functions:
         ns[name] = _unavailable(name, f"(a function of the row {op.name!r}) works on numbers, not on Values: "
-                                      f"second derivatives of {op.name!r} need it as an operation of the "
-                                      f"table (engine.define)")
+                                      f"{op.name!r} cannot be differentiated twice unless its partials are "
+                                      f"written with the functions that have an operation in the table "
+                                      f"({', '.join(_WITH_ROWS)}) and + - * / **")
     return ns

@@ -148,11 +148,20 @@ _TABLE = [
        doc="the chain rule's product g × ∂, 0 where ∂ (b) is exactly 0 (see above)"),
     Op("ge",        "≥",    ("a", "b"), "ge(a, b)",             ("0.0",                    "0.0"),
        doc="max's derivative 1[a >= b]; piecewise constant, so its own derivatives are taken to be 0"),
+    # A partial's / and ** as nodes: IEEE's answers where the forward / and ** refuse (sqrt'(0) =
+    # 0.5 / 0 = inf, d/da a ** 0.5 at 0 = 0.5 * 0 ** -0.5 = inf), so that a gradient graph holds, and
+    # recomputes when compiled, the numbers backward() gives; their derivatives are pow's and div's.
+    Op("powd",      "**",   ("a", "b"), "power_d(a, b)",        ("pow_da(a, b)",           "pow_db(a, out)"),
+       doc="a ** b inside a derivative (b a Value)"),
+    Op("powdc",     "**",   ("a", "n"), "power_d(a, n)",        ("pow_da(a, n)",           None),
+       doc="a ** n inside a derivative (n a constant of the operation)"),
+    Op("quot",      "/",    ("a", "b"), "quotient(a, b)",       (term("g / b"),            term("-(g / b) * out")),
+       doc="a / b inside a derivative: ±inf or NaN at b = 0, as IEEE division"),
 ]
 
 BUILTIN = {op.name: op for op in _TABLE}
 OPS = dict(BUILTIN)  # every row: the table's and the users' (engine.define adds them here)
-GRADIENT_ONLY = ("step", "sign", "times", "ge")  # rows for gradient graphs; not methods of Value
+GRADIENT_ONLY = ("step", "sign", "times", "ge", "powd", "powdc", "quot")  # rows for gradient graphs; not methods of Value
 UNARY = tuple(op.name for op in _TABLE if op.arity == 1 and op.name not in GRADIENT_ONLY)
 
 # Not an operation but a marker: the leaf that a plain number becomes in ``2 * v`` or ``1 - v``.

@@ -22,7 +22,27 @@ import numpy as np
 
 from . import python as scalar
 
-_nb = numba.njit(cache=True)  # no fastmath: IEEE arithmetic in the written order
+
+
+def _nb(fn):
+    """numba.njit with numba's cache of machine code (no fastmath: IEEE arithmetic in the written
+    order). numba keeps that cache beside this file or in the user's cache directory; where it can
+    write to neither, it refuses to decorate ("no locator available"): then the function is
+    compiled in each process instead, and a warning says so once."""
+    try:
+        return numba.njit(cache=True)(fn)
+    except RuntimeError as e:
+        if "no locator" not in str(e):
+            raise
+        if not _NO_LOCATOR:
+            _NO_LOCATOR.append(fn.__name__)
+            import warnings
+            warnings.warn(f"numba cannot cache the engine's runtime functions (no writable place: {e}); "
+                          f"they are compiled in every process", RuntimeWarning, stacklevel=2)
+        return numba.njit(fn)
+
+
+_NO_LOCATOR = []
 _INF = math.inf
 _NAN = math.nan
 
@@ -65,8 +85,8 @@ def power(a, b):
 @_nb
 def power_d(a, b):
     if a == 0.0 and b < 0.0:
-        return _INF
-    if a < 0.0 and (not math.isfinite(b) or b != np.floor(b)):
+        return math.copysign(_INF, a) if b % 2.0 == 1.0 else _INF
+    if -_INF < a < 0.0 and math.isfinite(b) and b != np.floor(b):
         return _NAN
     return math.pow(a, b)
 
@@ -80,7 +100,7 @@ def pow_da(a, b):
 def pow_db(a, out):
     if a > 0.0:
         return out * math.log(a)
-    if a == 0.0:
+    if a == 0.0 and out == out:
         return 0.0
     return _NAN
 
@@ -104,7 +124,7 @@ def ge(a, b):
 
 @_nb
 def sign(a):
-    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else a * 0.0)
+    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else (0.0 if a == 0.0 else a))
 
 
 # The functions of this module; with the generated ones (INLINE, math) they are every function of

@@ -38,8 +38,8 @@ def divide(a, b):
     if np.any(bad):
         x, y = _first_bad(bad, a, b)
         raise ZeroDivisionError(f"division by zero: {float(x)!r} / {float(y)!r}")
-    with np.errstate(over="ignore"):  # |a / b| > 1.8e308: inf, as the scalar division gives
-        return a / b
+    with np.errstate(over="ignore", invalid="ignore"):  # inf / inf is NaN, |a / b| > 1.8e308 is inf:
+        return a / b                                      # the scalar division's answers, silently
 
 
 def quotient(a, b):
@@ -59,13 +59,26 @@ def power(a, b):
         x, y = _first_bad(bad, a, b)
         raise ZeroDivisionError(f"power: zero cannot be raised to a negative power: "
                                 f"{float(x)!r} ** {float(y)!r}")
-    with np.errstate(over="ignore"):
-        return np.power(a, b)
+    return _c_pow(a, b, scalar.power)
+
+
+def _c_pow(a, b, exact):
+    """np.power, except at a base of ±0 or -inf, where NumPy's power is not C's (it gives
+    (-0.0) ** 0.5 = -0.0 and (-inf) ** 0.5 = NaN, as a square root would; C's pow, which the other
+    runtimes call, gives +0.0 and +inf): those few elements are computed by ``exact``, the Python
+    runtime's function."""
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    with np.errstate(all="ignore"):
+        out = np.asarray(np.power(a, b))
+    fix = (a == 0.0) | (a == -np.inf)
+    if np.any(fix):
+        out = out.copy()
+        out[fix] = [exact(x, y) for x, y in zip(a[fix].tolist(), b[fix].tolist())]
+    return out
 
 
 def power_d(a, b):
-    with np.errstate(all="ignore"):
-        return np.power(np.asarray(a, dtype=float), b)
+    return _c_pow(a, b, scalar.power_d)
 
 
 def pow_da(a, b):
@@ -78,7 +91,7 @@ def pow_db(a, out):
     a = np.asarray(a, dtype=float)
     with np.errstate(all="ignore"):
         safe = np.where(a > 0.0, a, 1.0)
-        return np.where(a > 0.0, out * np.log(safe), np.where(a == 0.0, 0.0, np.nan))
+        return np.where(a > 0.0, out * np.log(safe), np.where((a == 0.0) & (out == out), 0.0, np.nan))
 
 
 def tanh(a):
@@ -104,7 +117,7 @@ def relu(a):
 
 
 def step(a):
-    return np.where(np.asarray(a) > 0.0, 1.0, 0.0)
+    return np.where(np.asarray(a) <= 0.0, 0.0, 1.0)  # 1 at NaN, as the scalar step
 
 
 def maximum(a, b):
@@ -118,11 +131,12 @@ def ge(a, b):
 
 def sign(a):
     a = np.asarray(a, dtype=float)
-    return np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, a * 0.0))
+    return np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, np.where(a == 0.0, 0.0, a)))
 
 
 def times(g, d):
-    with np.errstate(invalid="ignore"):  # inf * 0 where d == 0: replaced by 0 below
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 where d == 0: replaced by 0 below;
+        # an overflow is inf, as the scalar product gives
         return np.where((np.asarray(d) != 0.0) | np.isfinite(g), g * d, 0.0)
 
 

@@ -71,11 +71,13 @@ def power(a, b):
 
 
 def power_d(a, b):
-    """a ** b in a derivative (a partial's ``**``): IEEE values (inf, nan) instead of errors,
-    e.g. d/dx x**0.5 at 0."""
+    """a ** b in a derivative (a partial's ``**``): IEEE's values (C's pow, NumPy's, PyTorch's)
+    instead of errors: +inf at 0 to a negative power (d/dx x**0.5 at 0), -inf at -0.0 to a
+    negative odd integer, NaN for a finite negative base with a fractional exponent; a negative base to
+    ±inf is the limit (0, 1 or inf), as for the forward power."""
     if a == 0.0 and b < 0.0:
-        return _inf
-    if a < 0.0 and (not math.isfinite(b) or b != math.floor(b)):
+        return math.copysign(_inf, a) if b % 2.0 == 1.0 else _inf
+    if -_inf < a < 0.0 and math.isfinite(b) and b != math.floor(b):
         return math.nan
     try:
         return math.pow(a, b)
@@ -90,11 +92,12 @@ def pow_da(a, b):
 
 
 def pow_db(a, out):
-    """d(a ** b)/db = a**b log a. Zero for a == 0 (0**b is constant for b > 0); NaN for a < 0,
-    where a**b is only defined at integer b and has no derivative in b."""
+    """d(a ** b)/db = a**b log a. Zero for a == 0 (0**b is constant for b > 0), unless b is NaN
+    (then out is: NaN, as PyTorch); NaN for a < 0, where a**b is only defined at integer b and has
+    no derivative in b."""
     if a > 0.0:
         return out * _log(a)
-    if a == 0.0:
+    if a == 0.0 and out == out:
         return 0.0
     return math.nan
 
@@ -117,8 +120,9 @@ def ge(a, b):
 
 
 def sign(a):
-    """abs'(a): -1, 0 or 1, and 0 at a = 0 (PyTorch's abs'(0) = 0); NaN for NaN."""
-    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else a * 0.0)
+    """abs'(a): -1, 0 or 1, and +0.0 at a = ±0 (PyTorch's abs'(0) = 0, with its sign); NaN for
+    NaN (where PyTorch gives 0: a NaN input should show in the gradient)."""
+    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else (0.0 if a == 0.0 else a))
 
 
 def times(g, d):
@@ -135,13 +139,13 @@ def times(g, d):
 # arguments are plain names, saving a Python call per node; the functions themselves are built from
 # the same text, so an inlined use and a call compute the same bits. {0}, {1}: the arguments.
 #   sigmoid: 1 / (1 + e^-a) for a >= 0, e^a / (1 + e^a) for a < 0: the exponent is never positive
-#   relu:    max(a, 0), NaN for NaN;   step: relu's derivative, 0 at a = 0 (PyTorch's convention)
+#   relu:    max(a, 0), NaN for NaN;   step: relu's derivative, 0 at a = 0 and 1 at NaN (PyTorch's)
 #   times:   see times() above; g - g == 0.0 says g is finite
 #   quotient: a / b, IEEE's answer at b = 0 (see quotient() above)
 INLINE = {
     "sigmoid": "(1.0 / (1.0 + _exp(-{0})) if {0} >= 0.0 else (_e := _exp({0})) / (1.0 + _e))",
     "relu": "({0} if not {0} <= 0.0 else 0.0)",  # "not <=" lets a NaN through, as PyTorch does
-    "step": "(1.0 if {0} > 0.0 else 0.0)",
+    "step": "(0.0 if {0} <= 0.0 else 1.0)",  # 1 at NaN, as PyTorch's relu backward (a NaN passes)
     "tanh": "_tanh({0})",  # bounded by construction: tanh(+-1000) = +-1 exactly
     "times": "({0} * {1} if {1} or {0} - {0} == 0.0 else 0.0)",
     "quotient": "({0} / {1} if {1} else _quotient({0}, {1}))",
