@@ -11,7 +11,7 @@ import numbers
 
 from engine import Value
 
-from .atomic import uninterrupted
+from .atomic import set_each
 from .checks import brief, describe
 
 
@@ -76,14 +76,11 @@ class Optimizer:
         raise NotImplementedError
 
     def _commit(self, update):
-        uninterrupted(self._write, update)
-
-    def _write(self, update):
+        """Write a proposed step: the parameters and the optimizer's state in one C call, which
+        Ctrl-C cannot cut half way (nn/atomic.py)."""
         values, state = update
-        for p, x in zip(self.params, values):
-            p.data = x
-        for name, value in state.items():
-            setattr(self, name, value)
+        set_each(self.params + [self] * len(state), ["data"] * len(self.params) + list(state),
+                 list(values) + list(state.values()))
 
 
 class SGD(Optimizer):

@@ -19,13 +19,12 @@ bit for bit.
 
 from __future__ import annotations
 
-import collections
-import itertools
 import numbers
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .atomic import set_all
 from .eager import AMOUNTS, BACKPROP, refuse_closure
 from .graph import interior_order
 
@@ -52,16 +51,38 @@ def _accumulate(leaf, g):
     return g if before is None else before + g
 
 
-# Writing the end of a pass (or undoing it) must not stop half way. Python runs a signal handler
-# (Ctrl-C's KeyboardInterrupt) between bytecodes, at calls and loop jumps, but never inside a
-# function written in C: so the writes are a ``map(setattr, ...)`` prepared beforehand and run to
-# its end by one C call (``_consume``), which no handler can cut.
-_consume = collections.deque(maxlen=0).extend
+def _run(root, gradient, order, leaves):
+    """The eager pass into the graph (``BackwardPass.run``).
 
-
-def _writer(pairs):
-    """An iterator that, when consumed, sets ``node.grad = value`` for each ``(node, value)``."""
-    return map(setattr, [p for p, _ in pairs], itertools.repeat("grad"), [g for _, g in pairs])
+    A leaf's sum of this pass starts from -0.0, the exact identity of IEEE addition, and is added to
+    its old grad once, at the end (PyTorch's AccumulateGrad). A leaf whose old grad is ±0.0 (the
+    common case: after ``zero_grad()``) can add its contributions in place instead: a sum started
+    from ±0.0 and that sum added to ±0.0 are the same bits (a sum that starts from +0.0 is never
+    -0.0, and -0.0 + x is x), so only the other leaves are set aside and written at the end. The
+    writes that end (or undo) the pass are one C call each, which Ctrl-C cannot cut
+    half way (``atomic.py``); on any error every leaf gets back the grad it had."""
+    with BackwardPass.lock:
+        olds = [p.grad for p in leaves]
+        held = [(p, g) for p, g in zip(leaves, olds) if g != 0.0]  # None, NaN and nonzero grads
+        try:
+            for p, _ in held:
+                p.grad = -0.0
+            if order:
+                for v in order:
+                    v.grad = -0.0
+                root.grad = gradient
+                backprop = BACKPROP
+                for v in reversed(order):
+                    backprop[v._operation](v)
+            else:  # a leaf root: d(root)/d(root) is the seed, added to its old grad
+                root.grad = gradient if olds[0] != 0.0 else olds[0] + gradient
+            # None: no gradient yet. Computed in full before any is written (see atomic.py).
+            news = [p.grad if g is None else g + p.grad for p, g in held]
+        except BaseException:
+            set_all(leaves, "grad", olds)
+            raise
+        if held:
+            set_all([p for p, _ in held], "grad", news)
 
 
 class BackwardPass:
@@ -90,31 +111,15 @@ class BackwardPass:
         """``root.backward(gradient)``: every interior ``.grad`` becomes d(root)/d(node) of this
         pass; every leaf adds its d(root)/d(leaf) once, at the end. On any error (or Ctrl-C) the
         leaves keep the grads they had."""
-        root, order, leaves = self.root, self.order, self.leaves
-        with self.lock:
-            held = [(p, p.grad) for p in leaves]
-            undo = _writer(held)
-            try:
-                # Each sum of the pass starts at -0.0, the exact identity of IEEE addition
-                # (-0.0 + x == x bit for bit), so each ends as the plain sum of its contributions.
-                for p in leaves:
-                    p.grad = -0.0
-                if not order:  # a leaf root: d(root)/d(root) is the seed
-                    root.grad = self.gradient
-                else:
-                    for v in order:
-                        v.grad = -0.0
-                    root.grad = self.gradient
-                    backprop = BACKPROP
-                    for v in reversed(order):
-                        backprop[v._operation](v)
-                # PyTorch's AccumulateGrad, once per leaf; None: no gradient yet. Computed in full
-                # before any is written, so that the writing cannot fail half way (see _consume).
-                done = _writer([(p, p.grad if g is None else g + p.grad) for p, g in held])
-            except BaseException:
-                _consume(undo)
-                raise
-            _consume(done)
+        _run(self.root, self.gradient, self.order, self.leaves)
+
+    @classmethod
+    def backward(cls, root: Value, gradient: float = 1.0) -> None:
+        """``run`` without keeping a pass object: ``Value.backward``'s path (the same code)."""
+        if gradient.__class__ is not float:
+            gradient = check_gradient(gradient)
+        leaves: list[Value] = []
+        _run(root, gradient, interior_order(root, leaves), leaves)
 
     # ------------------------------------------------------------ privately
 
@@ -163,6 +168,6 @@ class BackwardPass:
         this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
         grads = self.gradients()
         with self.lock:
-            done = _writer([(v, grads[v]) for v in self.order]
-                           + [(p, _accumulate(p, grads[p])) for p in self.leaves if p in grads])
-            _consume(done)
+            leaves = [p for p in self.leaves if p in grads]
+            values = [grads[v] for v in self.order] + [_accumulate(p, grads[p]) for p in leaves]
+            set_all(self.order + leaves, "grad", values)

@@ -59,7 +59,7 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-_OPEN, _DONE, _LEAF = object(), object(), object()  # a walk's marks (in its own dict)
+_EMIT = object()  # in a walk's stack: the node below it has all its inputs emitted
 
 
 def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
@@ -67,50 +67,53 @@ def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
     each distinct leaf (parameter, input, constant) is appended to the list ``leaves``.
 
     The same walk as ``topological_order`` but leaves are never pushed, which halves the work on a
-    network. The walk's marks live in a dict of its own, never in the nodes: two walks at once, in
-    one thread or several, cannot see each other. A node is pushed twice: the first pop expands its
-    inputs (marked _OPEN), the second emits it (_DONE). An input met while its consumer is expanded
-    is either new or done (it cannot be open: that would be a cycle), so ``in`` is the only test."""
+    network. The walk's marks live in a set of its own, never in the nodes: two walks at once, in
+    one thread or several, cannot see each other. Expanding a node pushes it back with ``_EMIT``
+    above it and its inputs above that: when ``_EMIT`` comes off the stack, every input is emitted,
+    so the node under it is next (no lookup needed). An input already seen is done (or pending on the
+    stack from another consumer: a cycle is impossible), so ``in`` is the only test an input needs."""
     if root._a is None:
         leaves.append(root)
         return []
-    state: dict = {}
-    OPEN, DONE, LEAF = _OPEN, _DONE, _LEAF
+    seen: set[Value] = set()
+    see = seen.add
     hold = leaves.append
     order: list[Value] = []
     emit = order.append
     stack = [root]
     push = stack.append
     pop = stack.pop
+    EMIT = _EMIT
     while stack:
         v = pop()
-        if v in state:  # a second visit (emit it) or a third one (a node pushed by two consumers)
-            if state[v] is OPEN:
-                state[v] = DONE
-                emit(v)
+        if v is EMIT:
+            emit(pop())
             continue
-        state[v] = OPEN
+        if v in seen:  # pushed by two consumers: expanded already
+            continue
+        see(v)
         push(v)
+        push(EMIT)
         a = v._a
         if a.__class__ is tuple:  # variadic node: all inputs in _a
             for p in reversed(a):  # reversed so that the first input's side comes first
-                if p not in state:
+                if p not in seen:
                     if p._a is None:
-                        state[p] = LEAF
+                        see(p)
                         hold(p)
                     else:
                         push(p)
             continue
         b = v._b  # pushed before a so that a's side of the graph is emitted first
-        if b is not None and b not in state:
+        if b is not None and b not in seen:
             if b._a is None:
-                state[b] = LEAF
+                see(b)
                 hold(b)
             else:
                 push(b)
-        if a not in state:
+        if a not in seen:
             if a._a is None:
-                state[a] = LEAF
+                see(a)
                 hold(a)
             else:
                 push(a)

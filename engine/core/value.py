@@ -292,7 +292,7 @@ class Value:
         graph is NaN or infinite, raise ``NonFiniteError`` naming the first node where it
         appeared (its label, operation and inputs; see ``engine.first_nonfinite``).
         """
-        BackwardPass(self, gradient).run()
+        BackwardPass.backward(self, gradient)
         if check_finite:
             report = first_nonfinite(self)
             if report is not None:
