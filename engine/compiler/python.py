@@ -89,10 +89,19 @@ def write(program):
 
 # ------------------------------------------------------------------------- straight-line layout
 
-def _checked_unpack(names, seq, what, n):
+def _checked_unpack(names, seq, what, n, into=None):
     """Unpack the sequence ``seq`` (a list or a tuple: anything else, or a wrong length, goes through
-    ``_seq``, the one rule of engine/compiler/arguments.py, which converts or says what is wrong)."""
-    return [f"if {seq}.__class__ is not list and {seq}.__class__ is not tuple:",
+    ``_seq``, the one rule of engine/compiler/arguments.py, which converts or says what is wrong).
+    ``into``: the name the checked sequence is bound to (default ``seq`` itself; the parameters
+    keep their name, since they are updated in place)."""
+    into = into or seq
+    return [f"{into} = {seq}",
+            f"if {seq}.__class__ is not list and {seq}.__class__ is not tuple:",
+            f"    {into} = _seq({seq}, {n}, {what!r})",
+            "try:", *_indent(_unpack(names, into) or ["pass"]),
+            "except ValueError:",
+            f"    {into} = _seq({seq}, {n}, {what!r})"] if into != seq else [
+            f"if {seq}.__class__ is not list and {seq}.__class__ is not tuple:",
             f"    {seq} = _seq({seq}, {n}, {what!r})",
             "try:", *_indent(_unpack(names, seq) or ["pass"]),
             "except ValueError:",
@@ -108,7 +117,7 @@ def _straight_line(g):
     head = _convert(xs, "x", "inputs") + _convert(ps, "p", "parameters")
     checked_x = _checked_unpack(xs, "x", "inputs", g.n_in)
     checked_head = checked_x + [f"if p.__class__ is not list:", f"    _in_place(p, {g.n_par})"] \
-        + _checked_unpack(ps, "p", "parameters", g.n_par)
+        + _checked_unpack(ps, "p", "parameters", g.n_par, into="pv")
     eta = ["if eta.__class__ is not float:", "    eta = _real(eta, 'eta')"]
     returns = f"return {g.out}, {_tup(g.pgrads)}" + (f", {_tup(g.xgrads)}" if g.input_grads else "")
     update = [f"p[:] = {_tup([f'{p} - eta * {q}' for p, q in zip(ps, g.sgd_pgrads)])}"] if ps else []

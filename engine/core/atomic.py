@@ -16,14 +16,22 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-_consume = collections.deque(maxlen=0).extend
+# Runs a prepared iterator to its end in C. Call it directly (``consume(prepared)``), not from a
+# Python function: Python checks for a pending Ctrl-C when a Python function starts, and where a
+# pass has already changed the graph, even "nothing written" would be half a pass.
+consume = collections.deque(maxlen=0).extend
+
+
+def writes(objects: Iterable[Any], name: str, values: Iterable[Any]):
+    """The prepared writes ``obj.<name> = value`` for each pair, for ``consume``."""
+    return map(setattr, objects, itertools.repeat(name), values)
 
 
 def set_all(objects: Iterable[Any], name: str, values: Iterable[Any]) -> None:
-    """``obj.<name> = value`` for each pair, in one C call."""
-    _consume(map(setattr, objects, itertools.repeat(name), values))
+    """``obj.<name> = value`` for each pair, in one C call (an interrupt before it: none written)."""
+    consume(map(setattr, objects, itertools.repeat(name), values))
 
 
 def set_each(objects: Iterable[Any], names: Iterable[str], values: Iterable[Any]) -> None:
     """``setattr(obj, name, value)`` for each triple, in one C call."""
-    _consume(map(setattr, objects, names, values))
+    consume(map(setattr, objects, names, values))

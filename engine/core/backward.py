@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .atomic import set_all
+from .atomic import consume, set_all, writes
 from .eager import AMOUNTS, BACKPROP, refuse_closure
 from .graph import interior_order
 
@@ -76,13 +76,13 @@ def _run(root, gradient, order, leaves):
                     backprop[v._operation](v)
             else:  # a leaf root: d(root)/d(root) is the seed, added to its old grad
                 root.grad = gradient if olds[0] != 0.0 else olds[0] + gradient
-            # None: no gradient yet. Computed in full before any is written (see atomic.py).
-            news = [p.grad if g is None else g + p.grad for p, g in held]
+            # None: no gradient yet. Computed in full, and the writes prepared, before any is
+            # written; after this block only the one C call runs (see atomic.py)
+            done = writes([p for p, _ in held], "grad", [p.grad if g is None else g + p.grad for p, g in held])
         except BaseException:
-            set_all(leaves, "grad", olds)
+            consume(writes(leaves, "grad", olds))
             raise
-        if held:
-            set_all([p for p, _ in held], "grad", news)
+        consume(done)
 
 
 class BackwardPass:

@@ -15,7 +15,6 @@ refusals against the Python runtime.
 
 import ast
 import math
-import re
 
 import numba
 import numpy as np
@@ -146,9 +145,6 @@ _quotient = _nb(_inline_quotient)
 
 # ------------------------------------------------------------------------- generated functions
 
-_WALRUS = re.compile(r"\((\w+) := ((?:[^()]|\([^()]*\))*)\)")
-
-
 def inline_source(name):
     """Numba source of ``python.INLINE[name]`` as a function, from the INLINE text itself.
 
@@ -162,12 +158,13 @@ def inline_source(name):
     def returning(node, indent):
         hoisted = []
 
-        def hoist(m):  # "(_e := _exp(a))" -> "_e = _exp(a)" before the expression, "_e" in it
-            hoisted.append(f"{indent}{m.group(1)} = {m.group(2)}")
-            return m.group(1)
+        class Hoist(ast.NodeTransformer):  # "(_e := _exp(a))" -> "_e = _exp(a)" before, "_e" in it
+            def visit_NamedExpr(self, n):
+                value = self.visit(n.value)
+                hoisted.append(f"{indent}{n.target.id} = {ast.unparse(value)}")
+                return ast.Name(n.target.id, ast.Load())
 
-        expr = _WALRUS.sub(hoist, ast.unparse(node))
-        assert ":=" not in expr, f"INLINE {name!r}: an assignment expression this writer cannot move"
+        expr = ast.unparse(Hoist().visit(node))
         return hoisted + [f"{indent}return {expr}"]
 
     if isinstance(tree, ast.IfExp):
