@@ -19,16 +19,20 @@ from pathlib import Path
 
 # which extra of pyproject.toml provides each optional package the demos import
 EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos", "sklearn": "demos",
-            "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks"}
+            "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks",
+            "torch": "torch", "numba": "fast", "dask.distributed": "cluster"}
 # the name to install where it differs from the name to import
-PACKAGE_OF = {"sklearn": "scikit-learn"}
+PACKAGE_OF = {"sklearn": "scikit-learn", "dask.distributed": "dask[distributed]"}
+# the exit status of every demo started without an optional package it needs (a usage error, a bad
+# option value, is argparse's 2; a demo that ran is 0)
+MISSING_EXTRA = 1
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent
 
 
 def require(demo, *modules, extra=None):
-    """Stop (exit status 1, one message, no traceback) unless every module imports; the message
-    names the missing ones and the pip command of the extra that installs them."""
+    """Stop (exit status ``MISSING_EXTRA``, one message, no traceback) unless every module imports;
+    the message names the missing ones and the pip command of the extra that installs them."""
     missing = []
     for name in modules:
         try:
@@ -39,9 +43,14 @@ def require(demo, *modules, extra=None):
         extra = extra or EXTRA_OF.get(missing[0], "demos")
         local = ' (in a checkout: pip install -e ".[' + extra + ']")' if in_checkout() else ""
         names = [PACKAGE_OF.get(name, name) for name in missing]
-        print(f"python -m demos.{demo} needs {' and '.join(names)}, which {'is' if len(missing) == 1 else 'are'} "
-              f"not installed: pip install \"seebackprop[{extra}]\"{local}", file=sys.stderr)
-        raise SystemExit(1)
+        stop_missing(demo, f"needs {' and '.join(names)}, which {'is' if len(missing) == 1 else 'are'} "
+                           f"not installed: pip install \"seebackprop[{extra}]\"{local}")
+
+
+def stop_missing(demo, message):
+    """Print ``python -m demos.<demo> <message>`` on stderr and exit with ``MISSING_EXTRA``."""
+    print(f"python -m demos.{demo} {message}", file=sys.stderr)
+    raise SystemExit(MISSING_EXTRA)
 
 
 def require_for(demo, args, *modules):

@@ -17,7 +17,9 @@ from demos import _common
     ("notebooks", ["--no-execute"], "nbformat", "notebooks"),
     ("digits", ["--images", "10", "--epochs", "1"], "sklearn", "demos"),
     ("seeds", ["--seeds", "1", "--iterations", "100"], "matplotlib", "demos"),
-    ("pytorch", ["--steps", "1"], "matplotlib", "demos"),
+    ("pytorch", ["--steps", "1"], "torch", "torch"),
+    ("seeds", ["--seeds", "1", "--iterations", "100", "--backend", "numba"], "numba", "fast"),
+    ("seeds", ["--seeds", "1", "--iterations", "100", "--dask", "tcp://127.0.0.1:1"], "dask.distributed", "cluster"),
 ])
 def test_a_demo_without_its_extra_stops_first_and_names_it(demo, argv, missing, extra, monkeypatch, capsys,
                                                           tmp_path):
@@ -26,7 +28,7 @@ def test_a_demo_without_its_extra_stops_first_and_names_it(demo, argv, missing, 
     monkeypatch.setitem(sys.modules, missing, None)   # import of it now raises ImportError
     with pytest.raises(SystemExit) as stop:
         main(argv + (["--out", str(tmp_path / "figures")] if demo != "notebooks" else []))
-    assert stop.value.code == 1
+    assert stop.value.code == _common.MISSING_EXTRA == 1   # the status the docs state
     out, err = capsys.readouterr()
     assert out == ""                                  # nothing of the report before the check
     assert f"python -m demos.{demo} needs {_common.PACKAGE_OF.get(missing, missing)}" in err

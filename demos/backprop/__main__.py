@@ -87,7 +87,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.backprop", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example", choices=EXAMPLES + ("all",), default="all",
-                        help="which graph (default: all three)")
+                        help=f"which graph (default: all {len(EXAMPLES)})")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--precision", type=_digits, default=4, help="significant digits shown, 1 to 17 (default 4)")
     parser.add_argument("--quiet", action="store_true", help="print only the closing summary")

@@ -14,7 +14,7 @@ import numpy as np
 
 import nn
 
-from .._common import check_out_dir, format_table, int_in, make_parser, reporter, require_for
+from .._common import check_out_dir, format_table, int_in, make_parser, reporter, require, require_for
 from . import problems, timing, training
 
 STEPS = 1000
@@ -30,10 +30,9 @@ def _parse(argv):
                         help="Higham & Higham's network, XOR, or both (default: both)")
     parser.add_argument("--no-timing", action="store_true", help="compare only, do not time the two sides")
     args = parser.parse_args(argv)
-    try:
-        torch = nn.torch_bridge.require_torch("python -m demos.pytorch")
-    except ImportError as err:
-        parser.error(str(err))
+    require("pytorch", "torch")                  # PyTorch first: without it there is nothing to compare
+    require_for("pytorch", args)
+    torch = nn.torch_bridge.require_torch("python -m demos.pytorch")
     check_out_dir(parser, args)
     return args, torch
 
@@ -82,7 +81,6 @@ def report_timing(problem, timings, say):
 def main(argv=None):
     began = time.perf_counter()
     args, torch = _parse(argv)
-    require_for("pytorch", args)
     torch.set_num_threads(1)   # tiny tensors: threads only add overhead, and the machine is shared
     say = reporter(args.quiet)
     say(f"The same network in nn and in PyTorch {torch.__version__}, both ways, with the same numbers.")

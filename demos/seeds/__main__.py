@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
-                       reporter, require_for)
+                       reporter, require, require_for, stop_missing)
 from ..higham import ETA, ITERATIONS, training
 from . import analysis, executors, study
 from .backend import BACKENDS, BackendUnavailable, resolve
@@ -191,11 +191,15 @@ def plot(result, leave, args, say):
 def main(argv=None):
     parser, args = _parse(argv)
     require_for("seeds", args)
+    if args.dask:
+        require("seeds", "dask.distributed")
+    if args.backend == "numba":
+        require("seeds", "numba")
     say = reporter(args.quiet)
     try:
         backend, why = resolve(args.backend)
-    except BackendUnavailable as err:
-        parser.error(f"--backend {args.backend}: {err}")
+    except BackendUnavailable as err:  # numba installed but unable to compile here: still a missing extra
+        stop_missing("seeds", f"--backend {args.backend}: {err}")
     task_list = study.tasks(args.seed, args.seeds, args.iterations, args.eta, backend)
     try:
         context = executors.dask(args.dask) if args.dask else executors.local(args.workers)
