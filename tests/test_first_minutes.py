@@ -48,3 +48,45 @@ def test_figures_go_to_the_checkout_or_to_a_folder_named_after_the_project(monke
     assert os.path.abspath(_common.default_out("higham")) == os.path.abspath(checkout_figures)
     monkeypatch.setattr(_common, "in_checkout", lambda: False)   # as an installed copy
     assert _common.default_out("higham") == os.path.join("seebackprop-figures", "higham")
+
+
+def test_the_wheel_ships_the_notebooks_and_copy_hands_them_out(tmp_path):
+    """``pip install .`` gets the four notebooks as package data; ``--copy DIR`` copies them into a
+    folder the user names, from the installed package (never writing into the installation)."""
+    import subprocess
+    import zipfile
+    from pathlib import Path
+    checkout = Path(_common.__file__).resolve().parent.parent
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "wheel"), str(checkout)], capture_output=True, text=True)
+    if built.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {built.stderr.strip()[-300:]}")
+    (wheel,) = (tmp_path / "wheel").glob("seebackprop-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        zf.extractall(tmp_path / "site")
+    from demos.notebooks.build import NOTEBOOKS
+    assert {f"demos/notebooks/{n}.ipynb" for n in NOTEBOOKS} <= names
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
+    before = sorted(p.name for p in (tmp_path / "site" / "demos" / "notebooks").iterdir())
+    run = subprocess.run([sys.executable, "-m", "demos.notebooks", "--copy", str(tmp_path / "mine")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == sorted(f"{n}.ipynb" for n in NOTEBOOKS)
+    for n in NOTEBOOKS:   # the very files of the checkout, outputs included
+        assert (tmp_path / "mine" / f"{n}.ipynb").read_bytes() == (checkout / "demos" / "notebooks" /
+                                                                   f"{n}.ipynb").read_bytes()
+    # rebuilding is for a checkout: an installed copy refuses instead of writing into itself
+    rebuild = subprocess.run([sys.executable, "-m", "demos.notebooks", "--no-execute"], capture_output=True,
+                             text=True, env=env, cwd=tmp_path)
+    assert rebuild.returncode == 1 and "--copy DIR" in rebuild.stderr
+    assert sorted(p.name for p in (tmp_path / "site" / "demos" / "notebooks").iterdir()) == before
+
+
+def test_copy_never_overwrites(tmp_path, capsys):
+    from demos.notebooks.build import main
+    (tmp_path / "higham.ipynb").write_text("mine")
+    with pytest.raises(SystemExit) as stop:
+        main(["higham", "--copy", str(tmp_path)])
+    assert stop.value.code == 2 and "already exists" in capsys.readouterr().err
+    assert (tmp_path / "higham.ipynb").read_text() == "mine"
