@@ -145,9 +145,34 @@ def check_out_dir(parser, args):
         parser.error(f"--out {out!r}: cannot create the directory ({err.strerror})")
 
 
+WIDTH = 100  # every line a demo prints fits in this many columns
+
+
+def fit(text, width=WIDTH):
+    """``text`` with every line longer than ``width`` wrapped at spaces; a continuation is indented
+    like the text of its line (after a leading ``1. `` or ``- ``). Table rows (``|``) are left as
+    they are: each demo keeps its tables narrower than ``width``."""
+    import re
+    import textwrap
+    lines = []
+    for line in str(text).split("\n"):
+        if len(line) <= width or line.lstrip().startswith("|"):
+            lines.append(line)
+            continue
+        lead = re.match(r"\s*(?:\d+\.\s+|[-*•]\s+|=>\s+)?", line).group(0)
+        lines += textwrap.wrap(line, width, subsequent_indent=" " * len(lead), break_long_words=False,
+                               break_on_hyphens=False) or [""]
+    return "\n".join(lines)
+
+
+def show(*parts, sep=" ", **kwargs):
+    """``print`` with the lines fitted to ``WIDTH`` columns (``fit``)."""
+    print(fit(sep.join(map(str, parts))), **kwargs)
+
+
 def reporter(quiet):
-    """``print`` unless ``quiet``."""
-    return (lambda *a, **k: None) if quiet else print
+    """``show`` unless ``quiet``."""
+    return (lambda *a, **k: None) if quiet else show
 
 
 def pyplot():

@@ -90,3 +90,14 @@ def test_copy_never_overwrites(tmp_path, capsys):
         main(["higham", "--copy", str(tmp_path)])
     assert stop.value.code == 2 and "already exists" in capsys.readouterr().err
     assert (tmp_path / "higham.ipynb").read_text() == "mine"
+
+
+def test_report_lines_fit_100_columns_and_tables_are_left_whole():
+    prose = ("3. Stochastic gradient (§6 netbp.m, Figures 6.1 and 6.2; §4 approach 2, eq. 4.8 with m = 1): "
+             "20,000 steps p ← p − η ∇C_x(p), η = 0.05, one of the ten points chosen at random per step")
+    table = "   | " + " | ".join(["column"] * 20) + " |"
+    fitted = _common.fit(prose + "\n" + table).split("\n")
+    assert all(len(line) <= _common.WIDTH for line in fitted[:-1]) and len(fitted) > 2
+    assert fitted[1].startswith("   ") and not fitted[1].startswith("    ")   # under the text after "3. "
+    assert " ".join(line.strip() for line in fitted[:-1]) == prose
+    assert fitted[-1] == table

@@ -20,8 +20,7 @@ from engine import (backward_frames, backward_table, draw_graph, draw_network, t
                     write_stepper_html)
 from engine.draw import Drawing, GraphvizNotInstalled
 
-from demos._common import argument_type, check_out_dir, default_out
-
+from demos._common import (argument_type, check_out_dir, default_out, show)
 from .examples import EXAMPLES, build
 
 DEFAULT_OUT = Path(default_out("backprop"))  # the checkout's demos/figures/backprop, or ./seebackprop-figures/backprop
@@ -48,7 +47,7 @@ def side_by_side(left, right):
 
 def run(name, out, precision=4, quiet=False):
     ex = build(name)
-    say = (lambda *a: None) if quiet else print
+    say = (lambda *a: None) if quiet else show
     out.mkdir(parents=True, exist_ok=True)
     table = backward_table(ex.root, precision=precision, annotate=ex.annotate, params=ex.params)
     text = f"{ex.title}\n\n{table}\n" + "".join(f"\n{line}" for line in ex.summary) + "\n"
@@ -101,7 +100,7 @@ def main(argv=None):
     except GraphvizNotInstalled as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"{', '.join(names)}: graphs, tables, frames and stepper pages written to {args.out} "
+    show(f"{', '.join(names)}: graphs, tables, frames and stepper pages written to {args.out} "
           f"in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -11,8 +11,7 @@ import time
 
 import numpy as np
 
-from .._common import (check_out_dir, float_in, format_table, make_parser, positive_int, reporter,
-                       require_for)
+from .._common import (check_out_dir, float_in, format_table, make_parser, positive_int, reporter, require_for, show)
 from . import ETA, ITERATIONS, lemma51, nls, training
 from .data import ELEVENTH_POINT, points
 from .figures import GRID, grid
@@ -278,14 +277,14 @@ def main(argv=None):
         report_curvature(net, order, args, sgd, say)
 
     total = time.perf_counter() - began
-    print("8. Summary")  # printed even with --quiet
+    show("8. Summary")  # printed even with --quiet
     rows = [(name, f"{cost:.6g}", f"{n.correct(p)}/{n.n_points}", f"{seconds:.2f} s")
             for n, res in ((net, results), (net11, results11)) for name, (p, cost, seconds) in res.items()]
     if results11:
         rows = [(("ten points: " if k < len(results) else "eleven points: ") + r[0], *r[1:])
                 for k, r in enumerate(rows)]
-    print(_indent(format_table(["method", "final Cost (eq. 2.6)", "points correct", "time"], rows)))
-    print(f"   {net.mlp.num_parameters()} parameters; whole demo {total:.1f} s")
+    show(_indent(format_table(["method", "final Cost (eq. 2.6)", "points correct", "time"], rows)))
+    show(f"   {net.mlp.num_parameters()} parameters; whole demo {total:.1f} s")
     return 0
 
 
