@@ -120,7 +120,7 @@ def phases(result, plateau_cost=0.13):
 def plot(result, out, descents=()):
     """The smallest and largest Hessian eigenvalue, the gradient norm and the Cost against the step;
     ``descents``, pairs (start step, [(steps, Cost)]) from ``gradient_descent``, over the Cost."""
-    from .._common import pyplot
+    from .._common import pyplot, save_figure
     plt = pyplot()
     steps = np.array([c.step for c in result.steps])
     fig, axes = plt.subplots(3, 1, figsize=(7.5, 8.2), sharex=True, constrained_layout=True)
@@ -164,13 +164,7 @@ def plot(result, out, descents=()):
     ax.legend(fontsize=8, loc="upper right")
     for ax in axes:
         ax.grid(True, which="both", alpha=0.25)
-    paths = []
-    for ext in ("png", "svg"):
-        path = f"{out}/curvature.{ext}"
-        fig.savefig(path, dpi=130)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out, "curvature", dpi=130)
 
 
 def full_cost(net):

@@ -232,8 +232,8 @@ def main(argv=None):
     rows = [[f"{len(task_list):,}", backend, where, f"{int(np.sum(result.correct == 10))}/{len(task_list)}",
              f"{np.median(result.final_costs):.3g}", f"{np.median(left):,.0f}" if left.size else "-",
              f"{int(np.sum(leave < 0))}", f"{result.seconds:.1f} s"]]
-    show("   " + format_table(["runs", "backend", "run on", "10/10", "median Cost", "median leave",
-                                "never leave", "time"], rows).replace("\n", "\n   "))
+    show("   " + format_table(["runs", "backend", "run on", "10/10", "median Cost", "median leave", "never",
+                                "time"], rows).replace("\n", "\n   "))
     return 0
 
 
