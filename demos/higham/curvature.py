@@ -203,8 +203,13 @@ def report(result, eta, descents, say):
         rows.append((name, f"{c.step:,}", f"{c.cost:.4g}", f"{c.smallest:.3e}", f"{c.largest:.3e}",
                      f"{c.negative}", f"{c.gradient_norm:.2e}", f"{abs(c.along_min):.1e}",
                      f"{c.noise_along_min:.1e}", escape))
-    say(format_table(["phase", "step", "Cost", "λ_min", "λ_max", "λ < 0", "‖∇Cost‖", "|∇Cost·v_min|",
-                      "RMS ∇C_i·v_min", "1/(η|λ_min|)"], rows))
+    # two tables of one row per phase, so that each fits 100 columns
+    say(format_table(["phase", "step", "Cost", "λ_min", "λ_max", "λ < 0", "‖∇Cost‖"], [r[:7] for r in rows]))
+    say("Along v_min, the eigenvector of λ_min: the full gradient's component, the RMS of the ten single-point "
+        "gradients' components (SGD's sampling noise there), and 1/(η|λ_min|), the steps per e-fold of a "
+        "saddle's escape:")
+    say(format_table(["phase", "|∇Cost·v_min|", "RMS ∇C_i·v_min", "1/(η|λ_min|)"],
+                     [(r[0],) + tuple(r[7:]) for r in rows]))
     plateau = [c for c in result.steps if abs(c.cost - 0.13) < 0.013]
     if plateau:
         lo = min(c.smallest for c in plateau)
