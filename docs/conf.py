@@ -52,6 +52,9 @@ html_css_files = ["site.css"]
 html_show_sourcelink = False
 html_last_updated_fmt = None     # no dates: the same sources build the same pages
 html_copy_source = False
+# the search's result summaries are fetched from the pages, which a browser refuses for file:// pages:
+# without them the search works from the site's files alone, offline
+html_show_search_summary = False
 
 # MathJax 3 from the docs extra, served from the site itself (no CDN: the site reads offline)
 mathjax_path = "mathjax/tex-chtml.js"
