@@ -21,16 +21,20 @@ from engine.core.files import refuse_unless_regular
 
 # which extra of pyproject.toml provides each optional package the demos import
 EXTRA_OF = {"matplotlib": "demos", "scipy": "demos", "tqdm": "demos", "sklearn": "demos",
-            "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks"}
+            "nbformat": "notebooks", "nbclient": "notebooks", "ipykernel": "notebooks",
+            "torch": "torch", "numba": "fast", "dask.distributed": "cluster"}
 # the name to install where it differs from the name to import
-PACKAGE_OF = {"sklearn": "scikit-learn"}
+PACKAGE_OF = {"sklearn": "scikit-learn", "dask.distributed": "dask[distributed]"}
+# the exit status of every demo started without an optional package it needs (a usage error, a bad
+# option value, is argparse's 2; a demo that ran is 0)
+MISSING_EXTRA = 1
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent
 
 
 def require(demo, *modules, extra=None):
-    """Stop (exit status 1, one message, no traceback) unless every module imports; the message
-    names the missing ones and the pip command of the extra that installs them."""
+    """Stop (exit status ``MISSING_EXTRA``, one message, no traceback) unless every module imports;
+    the message names the missing ones and the pip command of the extra that installs them."""
     missing = []
     for name in modules:
         try:
@@ -41,9 +45,14 @@ def require(demo, *modules, extra=None):
         extra = extra or EXTRA_OF.get(missing[0], "demos")
         local = ' (in a checkout: pip install -e ".[' + extra + ']")' if in_checkout() else ""
         names = [PACKAGE_OF.get(name, name) for name in missing]
-        print(f"python -m demos.{demo} needs {' and '.join(names)}, which {'is' if len(missing) == 1 else 'are'} "
-              f"not installed: pip install \"seebackprop[{extra}]\"{local}", file=sys.stderr)
-        raise SystemExit(1)
+        stop_missing(demo, f"needs {' and '.join(names)}, which {'is' if len(missing) == 1 else 'are'} "
+                           f"not installed: pip install \"seebackprop[{extra}]\"{local}")
+
+
+def stop_missing(demo, message):
+    """Print ``python -m demos.<demo> <message>`` on stderr and exit with ``MISSING_EXTRA``."""
+    print(f"python -m demos.{demo} {message}", file=sys.stderr)
+    raise SystemExit(MISSING_EXTRA)
 
 
 def require_for(demo, args, *modules):
@@ -138,9 +147,34 @@ def check_out_dir(parser, args):
         parser.error(f"--out {out!r}: cannot create the directory ({err.strerror})")
 
 
+WIDTH = 100  # every line a demo prints fits in this many columns
+
+
+def fit(text, width=WIDTH):
+    """``text`` with every line longer than ``width`` wrapped at spaces; a continuation is indented
+    like the text of its line (after a leading ``1. `` or ``- ``). Table rows (``|``) are left as
+    they are: each demo keeps its tables narrower than ``width``."""
+    import re
+    import textwrap
+    lines = []
+    for line in str(text).split("\n"):
+        if len(line) <= width or line.lstrip().startswith("|"):
+            lines.append(line)
+            continue
+        lead = re.match(r"\s*(?:\d+\.\s+|[-*•]\s+|=>\s+)?", line).group(0)
+        lines += textwrap.wrap(line, width, subsequent_indent=" " * len(lead), break_long_words=False,
+                               break_on_hyphens=False) or [""]
+    return "\n".join(lines)
+
+
+def show(*parts, sep=" ", **kwargs):
+    """``print`` with the lines fitted to ``WIDTH`` columns (``fit``)."""
+    print(fit(sep.join(map(str, parts))), **kwargs)
+
+
 def reporter(quiet):
-    """``print`` unless ``quiet``."""
-    return (lambda *a, **k: None) if quiet else print
+    """``show`` unless ``quiet``."""
+    return (lambda *a, **k: None) if quiet else show
 
 
 def pyplot():
@@ -160,14 +194,16 @@ def writable(path):
                                                  "another --out)")
 
 
-def save_figure(fig, out_dir, stem):
+def save_figure(fig, out_dir, stem, dpi=120):
     """Write ``fig`` as ``out_dir/stem.png`` and ``.svg``, close it, return the two paths.
 
-    SVG metadata carries no date, so re-running a demo with the same seed rewrites identical files."""
+    Neither file carries a date or a program version (SVG ``Date``, PNG ``Software``) and SVG ids come
+    from a fixed salt, so re-running a demo with the same seed rewrites identical files: in a checkout,
+    ``git status`` stays clean. Every demo figure goes through here."""
     plt = pyplot()
     os.makedirs(out_dir, exist_ok=True)
     paths = []
-    for ext, kwargs in (("png", {"dpi": 120, "metadata": {"Software": None}}),
+    for ext, kwargs in (("png", {"dpi": dpi, "metadata": {"Software": None}}),
                         ("svg", {"metadata": {"Date": None, "Creator": None}})):
         path = writable(os.path.join(out_dir, f"{stem}.{ext}"))
         fig.savefig(path, bbox_inches="tight", **kwargs)

@@ -133,8 +133,8 @@ def test_cli_eleventh_point_draws_figures_25_and_63_and_the_diagrams(tmp_path, c
     text = capsys.readouterr().out
     assert "6. The eleventh point (§2 Figure 2.5, §6 Figure 6.3)" in text and "(0.3, 0.7)" in text
     summary = text.split("8. Summary")[1]
-    assert re.search(r"eleven points: stochastic gradient \(compiled\) +\| [0-9.e-]+ +\| \d+/11", summary)
-    assert re.search(r"ten points: stochastic gradient \(compiled\) +\| [0-9.e-]+ +\| \d+/10", summary)
+    assert re.search(r"11 points: stochastic gradient \(compiled\) +\| [0-9.e-]+ +\| \d+/11", summary)
+    assert re.search(r"10 points: stochastic gradient \(compiled\) +\| [0-9.e-]+ +\| \d+/10", summary)
     for stem in ("boundary_eleven", "sigmoid", "network", "five_layer"):
         assert (tmp_path / f"{stem}.png").stat().st_size > 1000
         assert (tmp_path / f"{stem}.svg").stat().st_size > 1000

@@ -87,7 +87,7 @@ def test_every_variant_lowers_the_cost_from_the_same_start():
     text = sgd.table(runs)
     for run in runs:
         assert run.method.label in text
-    assert "evaluations to Cost < 0.01" in text
+    assert "evals to < 0.01" in text
 
 
 def test_evaluations_are_counted_per_sample():

@@ -2,6 +2,7 @@
 ``python -m demos.backprop`` writes every promised file."""
 
 import math
+import re
 import shutil
 
 import numpy as np
@@ -109,3 +110,35 @@ def test_neuron_gradient_example_is_a_graph_of_the_gradient(tmp_path):
     svg = (tmp_path / "neuron-gradient_graph.svg").read_text(encoding="utf-8")
     assert "micrograd&#39;s neuron" in svg or "micrograd's neuron" in svg
     assert "∂o/∂w1" in svg and "1 − o²" in svg
+
+
+def _numbers(text):
+    return [float(x.replace("−", "-")) for x in re.findall(r"[−-]?\d+(?:\.\d+)?(?:e[−-]?\d+)?", text)]
+
+
+def test_every_number_the_backprop_demo_prints_as_agreeing_is_compared():
+    """The summaries say that numbers agree only when they were compared and do: ∂o/∂w1 by the
+    gradient graph, by backward() (after it ran) and in closed form; Lemma 5.1's δ beside each z;
+    XOR's outputs and targets."""
+    import re as _re
+    ex = examples.neuron_gradient()
+    line = ex.summary[0]
+    graph, by_backward, closed = (float(_re.search(rf"{key} (\S+?),? ", line + " ").group(1))
+                                  for key in ("graph", r"backward\(\)", r"x1 \(1 − o²\) ="))
+    o = ex.beside.root
+    x1 = next(v for v in topological_order(o) if v.label == "x1").data
+    assert graph == by_backward == pytest.approx(x1 * (1 - o.data ** 2), rel=1e-12) == closed != 0
+    assert line.endswith("(the three agree)")
+    # nothing of that pass is left in the nodes the demo draws next
+    assert all(v.grad == 0.0 for v in topological_order(o))
+
+    ex = examples.higham()
+    notes = [ex.annotate(v) for v in topological_order(ex.root)]
+    deltas = [n for n in notes if n and n.startswith("δ[")]
+    assert len(deltas) == 2 + 3 + 2 and all(n.endswith("= grad ✓") for n in deltas)
+    worst = float(ex.summary[0].rsplit(": ", 1)[1])
+    assert worst <= 1e-15
+
+    ex = examples.xor()
+    fx, targets = (_numbers(part) for part in ex.summary[0].split(":")[0].split(" = ")[1:3])
+    assert fx == targets == [0.0, 1.0, 1.0, 0.0] and ex.root.data == 0.0

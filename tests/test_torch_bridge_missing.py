@@ -31,10 +31,10 @@ def test_the_bridge_says_how_to_install_pytorch(no_torch, call, who):
         call()
 
 
-def test_the_demo_is_a_usage_error_without_pytorch(no_torch, capsys):
+def test_the_demo_stops_as_every_demo_does_without_its_extra(no_torch, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--no-plots"])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert "python -m demos.pytorch needs PyTorch, which is not installed: pip install torch" in err
+    assert 'python -m demos.pytorch needs torch, which is not installed: pip install "seebackprop[torch]"' in err
     assert "Traceback" not in err

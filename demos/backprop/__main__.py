@@ -20,8 +20,7 @@ from engine import (backward_frames, backward_table, draw_graph, draw_network, t
                     write_stepper_html)
 from engine.display.draw import Drawing, GraphvizNotInstalled
 
-from demos._common import argument_type, check_out_dir, default_out, writable
-
+from demos._common import argument_type, check_out_dir, default_out, show, writable
 from .examples import EXAMPLES, build
 
 DEFAULT_OUT = Path(default_out("backprop"))  # the checkout's demos/figures/backprop, or ./seebackprop-figures/backprop
@@ -48,7 +47,7 @@ def side_by_side(left, right):
 
 def run(name, out, precision=4, quiet=False):
     ex = build(name)
-    say = (lambda *a: None) if quiet else print
+    say = (lambda *a: None) if quiet else show
     out.mkdir(parents=True, exist_ok=True)
     for suffix in ("_table.txt", "_graph.svg", "_graph.png", "_network.svg", "_stepper.html", "_frames"):
         if suffix != "_frames":
@@ -90,7 +89,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.backprop", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example", choices=EXAMPLES + ("all",), default="all",
-                        help="which graph (default: all three)")
+                        help=f"which graph (default: all {len(EXAMPLES)})")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--precision", type=_digits, default=4, help="significant digits shown, 1 to 17 (default 4)")
     parser.add_argument("--quiet", action="store_true", help="print only the closing summary")
@@ -104,7 +103,7 @@ def main(argv=None):
     except GraphvizNotInstalled as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"{', '.join(names)}: graphs, tables, frames and stepper pages written to {args.out} "
+    show(f"{', '.join(names)}: graphs, tables, frames and stepper pages written to {args.out} "
           f"in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -1,4 +1,4 @@
-"""The three graphs of the back-propagation demo, each with the notes its table prints.
+"""The four graphs of the back-propagation demo, each with the notes its table prints.
 
 * ``neuron``: micrograd's single 2-input neuron o = tanh(x1 w1 + x2 w2 + b), built from separate
   products and sums as in micrograd's lecture, so every chain-rule product is its own step.
@@ -74,10 +74,21 @@ def neuron_gradient():
         if v.op == "sub" and v.inputs[1].inputs == (o, o):  # tanh's partial 1.0 - out * out
             v.label = "1 − o²"
     closed = x1.data * (1 - o.data ** 2)
+    # backward()'s own number, from zero grads, and the grads cleared again so that nothing of this
+    # pass leaks into the drawings and tables made later
+    nodes = topological_order(o)
+    for v in nodes:
+        v.grad = 0.0
+    o.backward()
+    by_backward = w1.grad
+    for v in nodes:
+        v.grad = 0.0
     return Example("neuron-gradient", "the gradient ∂o/∂w1 = x1 (1 − o²) of the neuron, as a graph", g,
                    params=forward.params, beside=forward,
-                   summary=[f"∂o/∂w1: graph {g.data:.6g}, backward() {w1.grad:.6g}, closed form "
-                            f"x1 (1 − o²) = {closed:.6g}",
+                   summary=[f"∂o/∂w1: graph {g.data:.6g}, backward() {by_backward:.6g}, closed form "
+                            f"x1 (1 − o²) = {closed:.6g}"
+                            + (" (the three agree)" if g.data == by_backward and abs(g.data - closed)
+                               <= 1e-12 * max(1.0, abs(closed)) else " (they DISAGREE)"),
                             "the table above is back propagation through the gradient graph: its leaf "
                             "gradients are the second derivatives ∂²o/∂w1∂(leaf), e.g. ∂²o/∂w1² = "
                             f"−2 x1² o (1 − o²) = {-2 * x1.data ** 2 * o.data * (1 - o.data ** 2):.6g}"])

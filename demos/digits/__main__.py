@@ -12,7 +12,7 @@ import numpy as np
 
 from engine import topological_order
 
-from .._common import check_out_dir, format_table, int_in, make_parser, positive_int, reporter, require_for
+from .._common import (check_out_dir, format_table, int_in, make_parser, positive_int, reporter, require_for, show)
 from . import data, training
 from .network import DROPOUT, FILTERS, DigitsNetwork, make_network
 
@@ -133,11 +133,11 @@ def main(argv=None):
             say(f"wrote {path}")
 
     total = time.perf_counter() - began
-    print("5. Summary")  # printed even with --quiet
+    show("5. Summary")  # printed even with --quiet
     rows = [(run.name, f"{100 * (1 - top1):.2f}%", f"{100 * top5:.2f}%", f"{cost:.4f}", f"{run.seconds:.1f} s")
             for run, _, (cost, top1, top5) in runs]
-    print(_indent(format_table(["run", "test accuracy", "top-5 error", "test cost (7.4)", "training time"], rows)))
-    print(f"   {runs[0][1].num_parameters} parameters, {len(training_set)} training images, "
+    show(_indent(format_table(["run", "test accuracy", "top-5 error", "test cost (7.4)", "training time"], rows)))
+    show(f"   {runs[0][1].num_parameters} parameters, {len(training_set)} training images, "
           f"{len(runs[0][0].epochs) - 1} epochs; whole demo {total:.1f} s")
     return 0
 

@@ -11,8 +11,7 @@ import time
 
 import numpy as np
 
-from .._common import (check_out_dir, float_in, format_table, make_parser, positive_int, reporter,
-                       require_for)
+from .._common import (check_out_dir, float_in, format_table, make_parser, positive_int, reporter, require_for, show)
 from . import ETA, ITERATIONS, lemma51, nls, training
 from .data import ELEVENTH_POINT, points
 from .figures import GRID, grid
@@ -139,8 +138,9 @@ def report_eleventh(runs, net11, panels11, panels, say):
         changed = f"{100 * np.mean(mask != ten[method]):.1f}%" if method in ten else "—"
         rows.append((method, f"{cost:.6g}", f"{int(correct.sum())}/11", "yes" if correct[-1] else "no",
                      f"{100 * mask.mean():.1f}%", changed, f"{seconds:.2f} s"))
-    say(_indent(format_table(["method (11 points)", "final Cost (eq. 2.6)", "points correct",
-                              f"point 11 {ELEVENTH_POINT} correct", "class A area", "grid changed vs ten points",
+    say(f"   Final Cost (eq. 2.6); points correct; pt 11: is {ELEVENTH_POINT} classified correctly; class A: "
+        "its share of the grid; changed: the share of the grid whose class differs from the ten-point run.")
+    say(_indent(format_table(["method (11 points)", "final Cost", "correct", "pt 11", "class A", "changed",
                               "time"], rows)))
 
 
@@ -278,14 +278,14 @@ def main(argv=None):
         report_curvature(net, order, args, sgd, say)
 
     total = time.perf_counter() - began
-    print("8. Summary")  # printed even with --quiet
+    show("8. Summary")  # printed even with --quiet
     rows = [(name, f"{cost:.6g}", f"{n.correct(p)}/{n.n_points}", f"{seconds:.2f} s")
             for n, res in ((net, results), (net11, results11)) for name, (p, cost, seconds) in res.items()]
     if results11:
-        rows = [(("ten points: " if k < len(results) else "eleven points: ") + r[0], *r[1:])
+        rows = [(("10 points: " if k < len(results) else "11 points: ") + r[0], *r[1:])
                 for k, r in enumerate(rows)]
-    print(_indent(format_table(["method", "final Cost (eq. 2.6)", "points correct", "time"], rows)))
-    print(f"   {net.mlp.num_parameters()} parameters; whole demo {total:.1f} s")
+    show(_indent(format_table(["method", "final Cost (eq. 2.6)", "points correct", "time"], rows)))
+    show(f"   {net.mlp.num_parameters()} parameters; whole demo {total:.1f} s")
     return 0
 
 

@@ -17,7 +17,6 @@ import numpy as np
 import engine
 from nn.losses import half_squared_error
 
-from .._common import writable
 
 from .training import _chunks
 
@@ -122,7 +121,7 @@ def phases(result, plateau_cost=0.13):
 def plot(result, out, descents=()):
     """The smallest and largest Hessian eigenvalue, the gradient norm and the Cost against the step;
     ``descents``, pairs (start step, [(steps, Cost)]) from ``gradient_descent``, over the Cost."""
-    from .._common import pyplot
+    from .._common import pyplot, save_figure
     plt = pyplot()
     steps = np.array([c.step for c in result.steps])
     fig, axes = plt.subplots(3, 1, figsize=(7.5, 8.2), sharex=True, constrained_layout=True)
@@ -166,13 +165,7 @@ def plot(result, out, descents=()):
     ax.legend(fontsize=8, loc="upper right")
     for ax in axes:
         ax.grid(True, which="both", alpha=0.25)
-    paths = []
-    for ext in ("png", "svg"):
-        path = writable(f"{out}/curvature.{ext}")
-        fig.savefig(path, dpi=130)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out, "curvature", dpi=130)
 
 
 def full_cost(net):
@@ -211,8 +204,13 @@ def report(result, eta, descents, say):
         rows.append((name, f"{c.step:,}", f"{c.cost:.4g}", f"{c.smallest:.3e}", f"{c.largest:.3e}",
                      f"{c.negative}", f"{c.gradient_norm:.2e}", f"{abs(c.along_min):.1e}",
                      f"{c.noise_along_min:.1e}", escape))
-    say(format_table(["phase", "step", "Cost", "λ_min", "λ_max", "λ < 0", "‖∇Cost‖", "|∇Cost·v_min|",
-                      "RMS ∇C_i·v_min", "1/(η|λ_min|)"], rows))
+    # two tables of one row per phase, so that each fits 100 columns
+    say(format_table(["phase", "step", "Cost", "λ_min", "λ_max", "λ < 0", "‖∇Cost‖"], [r[:7] for r in rows]))
+    say("Along v_min, the eigenvector of λ_min: the full gradient's component, the RMS of the ten single-point "
+        "gradients' components (SGD's sampling noise there), and 1/(η|λ_min|), the steps per e-fold of a "
+        "saddle's escape:")
+    say(format_table(["phase", "|∇Cost·v_min|", "RMS ∇C_i·v_min", "1/(η|λ_min|)"],
+                     [(r[0],) + tuple(r[7:]) for r in rows]))
     plateau = [c for c in result.steps if abs(c.cost - 0.13) < 0.013]
     if plateau:
         lo = min(c.smallest for c in plateau)

@@ -2,7 +2,7 @@
 
 import sys
 
-from .._common import (Stopwatch, check_out_dir, float_in, int_in, make_parser, reporter, require_for)
+from .._common import (Stopwatch, check_out_dir, float_in, int_in, make_parser, reporter, require_for, show)
 from . import GRID_POINTS, GRID_RANGE, LEARNING_RATE, N_SAMPLES, START, STEPS, plot, run, summary
 
 
@@ -37,7 +37,7 @@ def main(argv=None):
     lines = summary(result)
     for line in lines[:-1]:
         say(line)
-    print(lines[-1])  # the conclusion: printed even with --quiet
+    show(lines[-1])  # the conclusion: printed even with --quiet
     say(f"computed in {clock.seconds:.1f} s")
     if not args.no_plots:
         for path in plot(result, args.out):

@@ -1,6 +1,8 @@
 """Write each notebook from its cell source and run it top to bottom in a real Jupyter kernel.
 
-``python -m demos.notebooks`` rebuilds all of them, ``python -m demos.notebooks higham`` one;
+``python -m demos.notebooks`` rebuilds all of them, ``python -m demos.notebooks higham`` one (in a
+source checkout only); ``python -m demos.notebooks --copy DIR`` copies the shipped notebooks into the
+folder DIR, which is how an installed copy hands them out;
 ``--no-execute`` writes them without outputs, ``--screenshot`` also photographs the inline stepper in
 headless chromium for the README. The kernel is ipykernel's, started by nbclient in
 this directory with the checkout first on ``PYTHONPATH`` (so the notebooks import this copy of
@@ -177,11 +179,32 @@ def screenshot(path=SCREENSHOT, name="chain_rule", steps=3):
     return path
 
 
+def copy_notebooks(names, dest):
+    """Copy the shipped ``<name>.ipynb`` (package data, with their outputs) into the folder ``dest``,
+    created if need be; an existing file is never overwritten. Returns the paths written."""
+    import shutil
+    dest = Path(dest)
+    targets = [(HERE / f"{name}.ipynb", dest / f"{name}.ipynb") for name in names]
+    taken = [str(target) for _, target in targets if target.exists()]
+    if taken:
+        raise FileExistsError(f"{', '.join(taken)} already exist{'s' if len(taken) == 1 else ''}: "
+                              "move them away or choose another folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    for source, target in targets:
+        shutil.copyfile(source, target)
+    return [target for _, target in targets]
+
+
 def main(argv=None):
-    from .._common import require
-    parser = argparse.ArgumentParser(prog="python -m demos.notebooks", description=__doc__.split("\n")[0])
+    from .._common import in_checkout, require
+    parser = argparse.ArgumentParser(
+        prog="python -m demos.notebooks", description=__doc__.split("\n")[0],
+        epilog="To read and run them: python -m demos.notebooks --copy DIR, then jupyter lab DIR.")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"which notebooks (default: all of {', '.join(NOTEBOOKS)})")
+    parser.add_argument("--copy", metavar="DIR",
+                        help="copy the notebooks (with their outputs) into the folder DIR and stop; "
+                             "nothing is rebuilt or run")
     parser.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
     parser.add_argument("--screenshot", action="store_true",
                         help=f"then photograph the inline stepper of chain_rule.ipynb in headless chromium "
@@ -190,9 +213,21 @@ def main(argv=None):
     unknown = [n for n in args.names if n not in NOTEBOOKS]
     if unknown:
         parser.error(f"unknown notebook {unknown[0]!r}: choose from {', '.join(NOTEBOOKS)}")
-    if not SOURCES.is_dir():
-        print("python -m demos.notebooks rebuilds the notebooks of a source checkout (demos/notebooks/sources/ "
-              "is not installed with the package)", file=sys.stderr)
+    if args.copy is not None:
+        if args.no_execute or args.screenshot:
+            parser.error("--copy only copies: it takes no --no-execute or --screenshot")
+        try:
+            paths = copy_notebooks(args.names or NOTEBOOKS, args.copy)
+        except (FileExistsError, OSError) as err:
+            parser.error(f"--copy {args.copy}: {err}")
+        for path in paths:
+            print(f"wrote {path}")
+        print(f"open them with: jupyter lab {args.copy}")
+        return 0
+    if not SOURCES.is_dir() or not in_checkout():
+        # an installed copy: rebuilding would write into the installation (site-packages)
+        print("python -m demos.notebooks rebuilds the notebooks of a source checkout only; to get the "
+              "notebooks of this installation: python -m demos.notebooks --copy DIR", file=sys.stderr)
         return 1
     require("notebooks", "nbformat", "nbclient", "ipykernel", "matplotlib", "scipy", extra="notebooks")
     for name in args.names or NOTEBOOKS:

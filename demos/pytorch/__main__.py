@@ -14,7 +14,7 @@ import numpy as np
 
 import nn
 
-from .._common import check_out_dir, format_table, int_in, make_parser, reporter, require_for
+from .._common import (check_out_dir, format_table, int_in, make_parser, reporter, require, require_for, show)
 from . import problems, timing, training
 
 STEPS = 1000
@@ -30,10 +30,9 @@ def _parse(argv):
                         help="Higham & Higham's network, XOR, or both (default: both)")
     parser.add_argument("--no-timing", action="store_true", help="compare only, do not time the two sides")
     args = parser.parse_args(argv)
-    try:
-        torch = nn.torch_bridge.require_torch("python -m demos.pytorch")
-    except ImportError as err:
-        parser.error(str(err))
+    require("pytorch", "torch")                  # PyTorch first: without it there is nothing to compare
+    require_for("pytorch", args)
+    torch = nn.torch_bridge.require_torch("python -m demos.pytorch")
     check_out_dir(parser, args)
     return args, torch
 
@@ -65,8 +64,10 @@ def report_agreement(number, problem, agreements, steps, say):
     say("   the largest differences over all steps, of the step's cost and of the parameters after it:")
     rows = [(a.label, f"{a.cost_difference:.1e}", f"{a.parameter_difference:.1e}", f"{a.relative_difference:.1e}",
              f"{a.identical_steps:,}", f"{a.ours_total[-1]:.6g}", f"{a.theirs_total[-1]:.6g}") for a in agreements]
-    say(_indent(format_table(["optimizer", "max |ΔC|", "max |Δp|", "max |Δp| / max(1, |p|)", "steps bit for bit",
-                              f"final {problem.total_name.split(' of ')[0]}, nn", "PyTorch"], rows)))
+    say(f"   (rel. |Δp|: max |Δp| / max(1, |p|); same bits: steps after which every parameter is bit for bit "
+        f"equal; final: the {problem.total_name.split(' of ')[0]} at the end, nn and PyTorch)")
+    say(_indent(format_table(["optimizer", "max |ΔC|", "max |Δp|", "rel. |Δp|", "same bits", "final, nn",
+                              "final, torch"], rows)))
 
 
 def report_timing(problem, timings, say):
@@ -82,7 +83,6 @@ def report_timing(problem, timings, say):
 def main(argv=None):
     began = time.perf_counter()
     args, torch = _parse(argv)
-    require_for("pytorch", args)
     torch.set_num_threads(1)   # tiny tensors: threads only add overhead, and the machine is shared
     say = reporter(args.quiet)
     say(f"The same network in nn and in PyTorch {torch.__version__}, both ways, with the same numbers.")
@@ -104,11 +104,11 @@ def main(argv=None):
         say(f"wrote {path}")
     name, a = max(worst, key=lambda item: item[1].parameter_difference)
     cost = max(worst, key=lambda item: item[1].cost_difference)
-    print("Summary")  # printed even with --quiet
-    print(f"   largest parameter difference nn − PyTorch over {args.steps:,} steps × {len(worst)} runs: "
-          f"{a.parameter_difference:.1e} ({name}, {a.label}, after step {a.worst_step:,}); "
-          f"largest cost difference {cost[1].cost_difference:.1e} ({cost[0]}, {cost[1].label})")
-    print(f"   whole demo {time.perf_counter() - began:.1f} s")
+    show("Summary")  # printed even with --quiet
+    show(f"   largest parameter difference nn − PyTorch over {args.steps:,} steps × {len(worst)} runs: "
+         f"{a.parameter_difference:.1e} ({name}, {a.label}, after step {a.worst_step:,})")
+    show(f"   largest cost difference {cost[1].cost_difference:.1e} ({cost[0]}, {cost[1].label})")
+    show(f"   whole demo {time.perf_counter() - began:.1f} s")
     return 0
 
 

@@ -190,8 +190,8 @@ def table(result):
     from .._common import format_table
     rows = [[o.label, o.steps, f"{o.train_accuracy:.3f}", f"{o.valid_accuracy:.3f}", f"{o.test_accuracy:.3f}",
              f"{o.weight_norm:.2f}", f"{o.train_cost:.3f}", f"{o.valid_cost:.3f}"] for o in result.outcomes]
-    return format_table(["run", "steps", "train acc", "validation acc", f"test acc ({len(result.data.y_test)})",
-                         "‖W‖", "train BCE", "validation BCE"], rows)
+    # accuracy and binary cross entropy on the training, validation and test points
+    return format_table(["run", "steps", "acc: train", "valid", "test", "‖W‖", "BCE: train", "valid"], rows)
 
 
 # ---------------------------------------------------------------- figures

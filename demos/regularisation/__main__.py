@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, reporter,
-                       require_for)
+                       require_for, show)
 from . import ALPHA, HIDDEN, LEARNING_RATE, N_TRAIN, NOISE, PATIENCE, STEPS, plot, run, table
 
 
@@ -41,7 +41,7 @@ def main(argv=None):
         say(f"seed {seed}: {len(result.data.y)} training, {len(result.data.y_valid)} validation, "
             f"{len(result.data.y_test)} test points; MLP 2-{args.hidden}-{args.hidden}-1, "
             f"{model_size} parameters; {args.steps} full-batch Adam steps, lr {args.lr:g} ({clock.seconds:.1f} s)")
-        print(table(result))  # the summary: printed even with --quiet
+        show(table(result))  # the summary: printed even with --quiet
     if args.repeats > 1:
         rows = []
         for k, label in enumerate(o.label for o in results[0].outcomes):
@@ -49,7 +49,7 @@ def main(argv=None):
             rows.append([label] + [f"{np.mean([getattr(o, f) for o in outs]):.3f}" for f in
                                    ("train_accuracy", "valid_accuracy", "test_accuracy", "weight_norm")])
         say(f"mean over seeds {args.seed}..{args.seed + args.repeats - 1}:")
-        print(format_table(["run", "train acc", "validation acc", "test acc", "‖W‖"], rows))
+        show(format_table(["run", "train acc", "validation acc", "test acc", "‖W‖"], rows))
     first = results[0].outcomes
     say(f"L2 penalty: ‖W‖ {first[0].weight_norm:.2f} -> {first[1].weight_norm:.2f}; early stopping kept "
         f"step {results[0].best_step} of {args.steps} (stopped at {results[0].stop_step})")

@@ -10,8 +10,8 @@ import sys
 
 import numpy as np
 
-from .._common import (Stopwatch, writable, check_out_dir, float_in, format_table, int_in, make_parser, positive_int,
-                       reporter, require_for)
+from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, positive_int, reporter,
+                       require, require_for, show, stop_missing, writable)
 from ..higham import ETA, ITERATIONS, training
 from . import analysis, executors, study
 from .backend import BACKENDS, BackendUnavailable, resolve
@@ -204,11 +204,15 @@ def keep(partial, out):
 def main(argv=None):
     parser, args = _parse(argv)
     require_for("seeds", args)
+    if args.dask:
+        require("seeds", "dask.distributed")
+    if args.backend == "numba":
+        require("seeds", "numba")
     say = reporter(args.quiet)
     try:
         backend, why = resolve(args.backend)
-    except BackendUnavailable as err:
-        parser.error(f"--backend {args.backend}: {err}")
+    except BackendUnavailable as err:  # numba installed but unable to compile here: still a missing extra
+        stop_missing("seeds", f"--backend {args.backend}: {err}")
     task_list = study.tasks(args.seed, args.seeds, args.iterations, args.eta, backend)
     try:
         context = executors.dask(args.dask) if args.dask else executors.local(args.workers)
@@ -244,12 +248,12 @@ def main(argv=None):
         plot(result, leave, args, say)
 
     left = leave[leave >= 0]
-    print("6. Summary")  # printed even with --quiet
+    show("6. Summary")  # printed even with --quiet
     rows = [[f"{len(task_list):,}", backend, where, f"{int(np.sum(result.correct == 10))}/{len(task_list)}",
              f"{np.median(result.final_costs):.3g}", f"{np.median(left):,.0f}" if left.size else "-",
              f"{int(np.sum(leave < 0))}", f"{result.seconds:.1f} s"]]
-    print("   " + format_table(["runs", "backend", "run on", "all ten correct", "median final Cost",
-                                "median leave step", "never leave", "time"], rows).replace("\n", "\n   "))
+    show("   " + format_table(["runs", "backend", "run on", "10/10", "median Cost", "median leave", "never",
+                                "time"], rows).replace("\n", "\n   "))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from .._common import (Stopwatch, check_out_dir, float_in, int_in, make_parser, reporter, require_for)
+from .._common import (Stopwatch, check_out_dir, float_in, int_in, make_parser, reporter, require_for, show)
 from . import ADAM_LR, BUDGET, LEARNING_RATE, RECORD_EVERY, compare, plot, table
 
 
@@ -27,7 +27,7 @@ def main(argv=None):
         runs = compare(args.seed, args.budget, args.lr, args.adam_lr, args.record_every,
                        on_run=lambda r: say(f"  {r.method.label:<32} Cost {r.costs[0]:.4f} -> "
                                             f"{r.final_cost:.3e} in {r.seconds:.1f} s"))
-    print(table(runs))  # the summary: printed even with --quiet
+    show(table(runs))  # the summary: printed even with --quiet
     say(f"initial Cost {runs[0].costs[0]:.6f} (the same start for every method); "
         f"all methods in {clock.seconds:.1f} s")
     if not args.no_plots:

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from .._common import (Stopwatch, check_out_dir, float_in, format_table, int_in, make_parser, reporter,
-                       require_for)
+                       require_for, show)
 from . import exact, learning, run_experiment
 
 DEFAULT_SEEDS = 100
@@ -131,7 +131,7 @@ def main(argv=None):
         say(f"6. The rectified linear unit g(z) = max{{0, z}} (Figure 6.3): {args.out}/xor_relu.svg")
         draw(result, slices, args, say)
     for line in summary_lines(result):
-        print(line)
+        show(line)
     say(f"total {clock.seconds:.1f} s")
     return 0
 

@@ -63,7 +63,9 @@ def plot_not_separable(linear, out):
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     grid = np.linspace(-0.25, 1.25, 151)
     X1, X2 = np.meshgrid(grid, grid)
-    shade = ax.imshow(w[0] * X1 + w[1] * X2 + b, extent=(-0.25, 1.25, -0.25, 1.25), origin="lower",
+    # rounded as the report rounds it: w is (0, 0) up to a few 1e-17 of LAPACK rounding, which would
+    # otherwise change a colour level here and there from one machine to the next
+    shade = ax.imshow(np.round(w[0] * X1 + w[1] * X2 + b, 12), extent=(-0.25, 1.25, -0.25, 1.25), origin="lower",
                       vmin=0, vmax=1, cmap="coolwarm")
     fig.colorbar(shade, ax=ax, label="linear model's prediction $w^\\top x + b$")
     _points(ax, exact.X)
