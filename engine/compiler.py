@@ -279,6 +279,12 @@ class CompiledGraph:
             value = self._sgd_run(rows, order, p, eta)
         return value
 
+    def sgd_run_lanes(self, rows, orders, P, eta):
+        """``sgd_run(rows, orders[r], P[r], eta)`` for every run r at once, the same numbers bit for
+        bit; ``P`` a float64 array (runs, parameters) updated in place (engine/lanes.py)."""
+        from .lanes import sgd_run_lanes
+        return sgd_run_lanes(self, rows, orders, P, eta)
+
     def forward_array(self, X, p=None):
         """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""
         cols = self._columns(X)
