@@ -4,7 +4,7 @@
 ``sgd_run(rows, orders[r], P[r], eta)`` does — the same operations in the same order, so the same
 numbers bit for bit — but, on the numba backend, for all the runs in one call:
 
-* a small graph (at most ``INTERLEAVE_UP_TO`` nodes, the Higham network's is 20): the straight-line
+* a small graph (at most ``INTERLEAVE_UP_TO`` nodes, leaves included; the Higham network has 50): the straight-line
   step of ``engine/native.py`` written ``WIDTH`` times over, statement by statement, for ``WIDTH``
   runs at once. One run alone is a chain of dependent operations that leaves most of the processor
   idle; four independent chains fill it. The code is the compiler's plan (``_forward_lines``,
@@ -24,7 +24,7 @@ import numpy as np
 from . import codegen, numerics
 
 WIDTH = 4              # runs interleaved: 8 spills the registers of the Higham step (slower than 1)
-INTERLEAVE_UP_TO = 100  # nodes; beyond, the tape kernel (compile time linear in the graph)
+INTERLEAVE_UP_TO = 100  # nodes (leaves included; the Higham network has 50); beyond, the tape kernel (compile time linear in the graph)
 
 _VAR = re.compile(r"\b(g?[xpv][0-9]+|value)\b")  # the plan's variables (engine/writer.py's names)
 _SIGNATURE = "void(float64[:, ::1], int64[:, ::1], float64[:, ::1], float64, float64[::1])"
@@ -100,7 +100,7 @@ def _runner(cg):
     """How ``cg`` runs lanes: (kind, callable(rows, orders, P, eta, plain) -> last values)."""
     runner = getattr(cg, "_lanes_runner", None)
     if runner is None:
-        if len(cg._forward_lines) <= INTERLEAVE_UP_TO and not getattr(cg, "_tape_only", False):
+        if len(cg._order) <= INTERLEAVE_UP_TO and not getattr(cg, "_tape_only", False):
             runner = ("interleaved", _Interleaved(cg))
         else:
             from . import tape

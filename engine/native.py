@@ -263,8 +263,10 @@ class NativeGraph(CompiledGraph):
         from .native_numerics import Refused
         self._refused = Refused
         self.python_source = "\n".join(blocks)  # the Python backend's text, before it inlines
-        self.source = write_module(self)
-        self.module = load(self.source)
+        from . import tape  # a big graph runs as a tape: one kernel for all graphs, compile time linear
+        self._tape_only = tape.wanted(self)
+        self.source = "# run by engine/tape.py's kernel" if self._tape_only else write_module(self)
+        self.module = tape.TapeFunctions(self) if self._tape_only else load(self.source)
         self._kernels = {}
         self.jit_seconds = 0.0
         self.jit_from_cache = {}

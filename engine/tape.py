@@ -400,3 +400,80 @@ def _call(fn, *args):
     except Refused as e:
         refusal = e.args
     _raise_eager_error(refusal)
+
+
+# ------------------------------------------------------------------------- big graphs on the numba backend
+
+TAPE_FROM = 100  # nodes (leaves included; the Higham network has 50): from here engine.compile(..., backend="numba") runs the graph as a tape
+
+
+def wanted(cg):
+    """True when the numba backend should run ``cg`` as a tape: a graph this big would take numba
+    seconds to minutes to compile as one straight-line function (superlinear in its size)."""
+    return len(cg._order) >= TAPE_FROM
+
+
+class _Function:
+    """One of the functions of a NativeGraph's module, run by the tape kernel: callable with the
+    arguments of the straight-line function of the same name, and ``compile``/``stats`` as a numba
+    dispatcher has them (NativeGraph.jit compiles, or loads from the cache, the one kernel)."""
+
+    class stats:  # noqa: N801 (mimics numba's dispatcher.stats)
+        cache_hits = {}
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def compile(self, signature):
+        k = kernel()
+        hits = sum(sum(getattr(k, name).stats.cache_hits.values()) for name in ("sgd_lanes", "evaluate"))
+        self.stats = type("stats", (), {"cache_hits": {"kernel": hits}})
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
+class TapeFunctions:
+    """The seven functions of ``engine/native.py``'s generated module, for one graph, run as a tape."""
+
+    def __init__(self, cg):
+        t = self.tape = Tape(cg)
+        n_in, n_par, grads = len(cg.inputs), len(cg.params), cg.input_grads
+
+        def one(x):
+            return np.ascontiguousarray(x, dtype=np.float64).reshape(1, n_in)
+
+        def forward(x, p):
+            return float(evaluate(t, one(x), p, False, grads)[0][0])
+
+        def gradient(x, p, gp, gx):
+            out, GP, GX = evaluate(t, one(x), p, True, grads)
+            gp[:] = GP[0]
+            if len(gx):
+                gx[:] = GX[0]
+            return float(out[0])
+
+        def sgd_run(plain):
+            def run(rows, order, p, eta):
+                P = p.reshape(1, n_par).copy()
+                last = run_lanes(t, rows, np.ascontiguousarray(order, dtype=np.int64).reshape(1, -1), P, eta, plain)
+                p[:] = P[0]
+                return float(last[0]) if len(order) else float("nan")
+            return run
+
+        def sgd_step(x, p, eta):
+            return sgd_run(False)(one(x), np.zeros(1, dtype=np.int64), p, eta)
+
+        def forward_array(X, p, values):
+            values[:] = evaluate(t, X, p, False, grads)[0]
+
+        def gradient_array(X, p, values, GP, GX):
+            out, gp, gx = evaluate(t, X, p, True, grads)
+            values[:], GP[:] = out, gp
+            if GX.shape[1]:
+                GX[:] = gx
+
+        for name, fn in (("forward", forward), ("gradient", gradient), ("sgd_step", sgd_step),
+                         ("sgd_run", sgd_run(False)), ("sgd_run_plain", sgd_run(True)),
+                         ("forward_array", forward_array), ("gradient_array", gradient_array)):
+            setattr(self, name, _Function(fn))
