@@ -1,0 +1,221 @@
+"""Question 2: how many different solutions?
+
+F is unchanged by permuting the neurons of a hidden layer and by flipping a hidden neuron: since
+σ(−z) = 1 − σ(z), negating its incoming weights and bias and, in the next layer, negating its
+column of W and adding the old column to the biases gives the same next-layer input. With 2 and 3
+hidden neurons that is a group of 2!·2²·3!·2³ = 384 elements (``group``); the output layer has none.
+
+**Canonical form.** Layer by layer from the input: flip each hidden neuron so that its weighted input
+at the centre of the square, z(½, ½), is ≥ 0, then sort the layer's neurons by it. z(½, ½) of a
+neuron does not depend on the other layers' symmetries (a flip below changes its weights but not
+its input there), so every element's image of p has the same canonical form, up to the rounding
+of the bias updates.
+
+**Distinct solutions.** Canonical forms are compared by the relative distance ‖p − q‖ / max(‖p‖, ‖q‖)
+and clustered by single linkage; the threshold is the middle (on a log scale) of the widest range of
+thresholds over which the number of clusters does not change, and the table shows the whole curve.
+
+**Barriers.** For pairs of solutions from different clusters: the Cost along (1 − t)p + tq, and
+along the line to the element of the group that brings q closest to p. The barrier is the largest
+Cost on the line minus the larger Cost of the two ends.
+"""
+
+import itertools
+
+import numpy as np
+
+from .._common import format_table, pyplot, save_figure
+from .problems import HIGHAM, higham_rows, network
+from . import runs as runs_module
+
+CENTRE = np.array([0.5, 0.5])
+
+
+def unpack(p, sizes=HIGHAM):
+    """[(W, b)] per layer from nn.MLP's order (neuron by neuron: its weights, then its bias)."""
+    layers, i = [], 0
+    for nin, nout in zip(sizes[:-1], sizes[1:]):
+        block = np.asarray(p[i:i + nout * (nin + 1)], dtype=float).reshape(nout, nin + 1)
+        layers.append((block[:, :nin].copy(), block[:, nin].copy()))
+        i += nout * (nin + 1)
+    return layers
+
+
+def pack(layers):
+    return np.concatenate([np.column_stack([W, b]).ravel() for W, b in layers])
+
+
+def forward(p, X, sizes=HIGHAM):
+    """F(x) at the rows of X, in NumPy (for checking the group; training uses the engine)."""
+    a = np.asarray(X, dtype=float).T
+    for W, b in unpack(p, sizes):
+        a = 1.0 / (1.0 + np.exp(-(W @ a + b[:, None])))
+    return a.T
+
+
+def flip(layers, l, j):
+    """Flip neuron j of hidden layer l (0-based index into ``layers``), in place."""
+    W, b = layers[l]
+    W[j] *= -1.0
+    b[j] *= -1.0
+    Wn, bn = layers[l + 1]
+    bn += Wn[:, j]
+    Wn[:, j] *= -1.0
+
+
+def permute(layers, l, perm):
+    W, b = layers[l]
+    layers[l] = (W[list(perm)], b[list(perm)])
+    Wn, bn = layers[l + 1]
+    layers[l + 1] = (Wn[:, list(perm)], bn)
+
+
+def group(sizes=HIGHAM):
+    """Every element as (per hidden layer: (permutation, flips)): flips first, then the permutation."""
+    hidden = sizes[1:-1]
+    per_layer = [list(itertools.product(itertools.permutations(range(n)), itertools.product((0, 1), repeat=n)))
+                 for n in hidden]
+    return list(itertools.product(*per_layer))
+
+
+def apply(element, p, sizes=HIGHAM):
+    layers = unpack(p, sizes)
+    for l, (perm, flips) in enumerate(element):
+        for j, f in enumerate(flips):
+            if f:
+                flip(layers, l, j)
+        permute(layers, l, perm)
+    return pack(layers)
+
+
+def canonical(p, sizes=HIGHAM):
+    layers = unpack(p, sizes)
+    a = CENTRE
+    for l in range(len(sizes) - 2):
+        W, b = layers[l]
+        z = W @ a + b
+        for j in np.flatnonzero(z < 0):
+            flip(layers, l, j)
+        W, b = layers[l]
+        z = W @ a + b
+        permute(layers, l, np.argsort(z, kind="stable"))
+        W, b = layers[l]
+        a = 1.0 / (1.0 + np.exp(-(W @ a + b)))
+    return pack(layers)
+
+
+def relative_distances(C):
+    norms = np.linalg.norm(C, axis=1)
+    D = np.linalg.norm(C[:, None, :] - C[None, :, :], axis=2)
+    return D / np.maximum(norms[:, None], norms[None, :])
+
+
+def clusters(D):
+    """(threshold, labels, curve): single-linkage clusters at the threshold in the middle of the
+    widest constant stretch of the count (log scale), and the curve [(threshold, count)]."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+    n = len(D)
+    if n < 2:
+        return 1.0, np.ones(n, dtype=int), []
+    Z = linkage(squareform(D, checks=False), method="single")
+    grid = np.logspace(-4, 0, 81)
+    counts = np.array([len(np.unique(fcluster(Z, t, criterion="distance"))) for t in grid])
+    best, start = (0, 0, 0), 0
+    for k in range(1, len(grid) + 1):  # runs of equal counts, ignoring "all separate" and "one cluster"
+        if k == len(grid) or counts[k] != counts[start]:
+            if 1 < counts[start] < n and k - start > best[0]:
+                best = (k - start, start, k - 1)
+            start = k
+    if best[0] == 0:
+        t = float(grid[len(grid) // 2])
+    else:
+        t = float(np.sqrt(grid[best[1]] * grid[best[2]]))
+    return t, fcluster(Z, t, criterion="distance"), list(zip(grid.tolist(), counts.tolist()))
+
+
+def line_costs(net, rows, p, q, points):
+    ts = np.linspace(0.0, 1.0, points)
+    P = np.array([(1 - t) * p + t * q for t in ts])
+    return ts, net.costs(rows, P)
+
+
+def run(ctx):
+    say = ctx.say
+    rows, X, Y = higham_rows()
+    net = network(HIGHAM)
+    elements = group()
+    rng = np.random.default_rng(ctx.seed)
+    p = 0.5 * rng.standard_normal(net.n_params)
+    images = np.array([apply(g, p) for g in elements])
+    distinct = len({tuple(np.round(q, 12)) for q in images})
+    F = forward(p, rows[:, :2])
+    change = max(np.abs(forward(q, rows[:, :2]) - F).max() for q in images)
+    canon = np.array([canonical(q) for q in images])
+    spread = np.abs(canon - canon[0]).max()
+    say(f"Q2. How many different solutions? The group: {len(elements)} elements, {distinct} distinct images of "
+        f"a random p; F changes by at most {change:.1e} over them; their canonical forms differ by at most {spread:.1e}.")
+
+    study = ctx.study()
+    solved = np.array([net.correct(X, Y, q) == len(X) for q in study.parameters])
+    S = study.parameters[solved]
+    C = np.array([canonical(q) for q in S])
+    D = relative_distances(C)
+    t, labels, curve = clusters(D)
+    sizes = np.bincount(labels)[1:]
+    big = np.argsort(-sizes)
+    say(f"    {len(S)} of {len(study.parameters)} runs classify all ten points; their canonical forms, clustered "
+        f"(single linkage, relative distance ≤ {t:.3g}): {len(sizes)} clusters, the largest of sizes "
+        f"{', '.join(str(int(s)) for s in sizes[big[:8]])}.")
+    shown = curve[::10]
+    say("    " + format_table(["threshold"] + [f"{a:.0e}" for a, _ in shown],
+                              [["clusters"] + [str(c) for _, c in shown]]).replace("\n", "\n    "))
+    raw_distance = relative_distances(S)
+    say(f"    Median relative distance between solutions: {np.median(raw_distance[np.triu_indices(len(S), 1)]):.3f} "
+        f"as trained, {np.median(D[np.triu_indices(len(S), 1)]):.3f} after reducing to canonical forms.")
+
+    pair_rows, curves = [], []
+    reps = [int(np.flatnonzero(labels == big[k] + 1)[0]) for k in range(min(len(big), 8))]
+    pairs = [(a, b) for i, a in enumerate(reps) for b in reps[i + 1:]][:ctx.sizes["pairs"]]
+    barriers = []
+    for a, b in pairs:
+        p, q = S[a], S[b]
+        ends = max(net.costs(rows, np.array([p, q])))
+        ts, raw = line_costs(net, rows, p, q, ctx.sizes["line_points"])
+        aligned_q = min((apply(g, q) for g in elements), key=lambda r: np.linalg.norm(r - p))
+        _, aligned = line_costs(net, rows, p, aligned_q, ctx.sizes["line_points"])
+        barriers.append((raw.max() - ends, aligned.max() - ends))
+        pair_rows.append([f"{a}–{b}", f"{ends:.2e}", f"{raw.max() - ends:.3g}", f"{aligned.max() - ends:.3g}"])
+        curves.append((ts, raw, aligned))
+    if pair_rows:
+        say("    Cost along straight lines between representatives of different clusters (barrier = max on the "
+            "line − larger end):")
+        say("    " + format_table(["pair", "Cost at ends", "barrier as trained", "barrier after aligning"], pair_rows)
+            .replace("\n", "\n    "))
+    barriers = np.array(barriers) if barriers else np.zeros((0, 2))
+    answer = (f"The group has {distinct} distinct elements, each leaving F unchanged to {change:.0e}; reduced to canonical "
+              f"forms, the {len(S)} solutions fall into {len(sizes)} clusters (relative distance {t:.2g}): the "
+              f"symmetries make {len(elements)} copies of each, and beyond them the solutions still differ. ")
+    if len(barriers):
+        answer += (f"Between clusters the straight line has a median barrier of {np.median(barriers[:, 0]):.3g} as trained "
+                   f"and {np.median(barriers[:, 1]):.3g} after aligning by the group "
+                   f"({int(np.sum(barriers[:, 1] > 1e-3))} of {len(barriers)} pairs still above 10⁻³).")
+    ctx.answer("symmetries", answer)
+    if not ctx.no_plots:
+        plt = pyplot()
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        axes[0].semilogx([a for a, _ in curve], [c for _, c in curve], color="black")
+        axes[0].axvline(t, color="tab:red", ls="--", label=f"threshold {t:.2g}")
+        axes[0].set_xlabel("relative distance threshold (single linkage)")
+        axes[0].set_ylabel("clusters of canonical solutions")
+        axes[0].legend(fontsize=8)
+        for ts, raw, aligned in curves:
+            axes[1].semilogy(ts, raw, color="tab:blue", lw=0.8)
+            axes[1].semilogy(ts, aligned, color="tab:orange", lw=0.8)
+        axes[1].plot([], [], color="tab:blue", label="as trained")
+        axes[1].plot([], [], color="tab:orange", label="aligned by the group")
+        axes[1].set_xlabel("t on (1 − t) p + t q")
+        axes[1].set_ylabel("Cost (eq. 2.6)")
+        axes[1].legend(fontsize=8)
+        ctx.wrote(save_figure(fig, ctx.out, "symmetries"))
+    return {"elements": len(elements), "distinct": distinct, "clusters": len(sizes)}
