@@ -95,9 +95,11 @@ def run(ctx):
         answer += (f"Of the {int((~low).sum())} runs still above {runs_module.THRESHOLD:g} after "
                    f"{S + more:,} steps, {int(local.sum())} sit at a point with no negative curvature beyond rounding "
                    f"(a local, not global, minimum as far as the Hessian can tell), {int(plateau_saddles.sum())} at a "
-                   f"saddle and {int(plateau_moving.sum())} are still moving. ")
-    answer += ("So on this problem non-global local minima " + ("do occur" if local.any() else
-               "were not found: every plateau end point is a saddle or still moving") + ".")
+                   f"saddle and {int(plateau_moving.sum())} are still moving, so non-global local minima "
+                   + ("do occur here." if local.any() else "were not found."))
+    else:
+        answer += (f"All {len(stuck)} runs still on a plateau after {S:,} steps left it within {S + more:,}: "
+                   f"no non-global local minimum was found.")
     ctx.answer("minima", answer)
     if not ctx.no_plots:
         plt = pyplot()

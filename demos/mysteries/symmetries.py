@@ -159,6 +159,10 @@ def run(ctx):
     study = ctx.study()
     solved = np.array([net.correct(X, Y, q) == len(X) for q in study.parameters])
     S = study.parameters[solved]
+    if len(S) < 2:
+        ctx.answer("symmetries", f"The group has {distinct} distinct elements, each leaving F unchanged to {change:.0e}; "
+                                 f"only {len(S)} run(s) of the study classify all ten points, too few to compare.")
+        return {"elements": len(elements), "distinct": distinct, "clusters": len(S)}
     C = np.array([canonical(q) for q in S])
     D = relative_distances(C)
     t, labels, curve = clusters(D)

@@ -93,6 +93,40 @@ def run_one(task):
     return Run(task.index, costs, net.correct(p), list(p), time.perf_counter() - began)
 
 
+def run_group(group):
+    """The tasks of ``group`` (same steps, η, record interval and backend) advanced together as lanes
+    (``CompiledGraph.sgd_run_lanes``: one call per recorded chunk for all of them), each with the
+    numbers ``run_one`` gives it, bit for bit. Each run's ``seconds`` is its share of the group's time."""
+    net, graph = _evaluator(), backends.step_graph(group[0].backend)
+    began = time.perf_counter()
+    P, orders = [], []
+    for task in group:
+        rng = generator(task.root, task.index)
+        P.append(parameter_list(make_network(rng)))   # the weights first, then the indices, as run_one
+        orders.append(sample_order(rng, task.steps))
+    P, orders = np.array(P), np.array(orders)
+    first = group[0]
+    marks = recorded_steps(first.steps, first.record_every)
+    costs = np.empty((len(group), len(marks)))
+    costs[:, 0] = [net.cost(p) for p in P]
+    rows = np.array(net.rows)
+    for j in range(1, len(marks)):
+        graph.sgd_run_lanes(rows, np.ascontiguousarray(orders[:, marks[j - 1]:marks[j]], dtype=np.int64), P, first.eta)
+        costs[:, j] = [net.cost(p) for p in P]
+    share = (time.perf_counter() - began) / len(group)
+    return [Run(task.index, costs[k], net.correct(P[k].tolist()), P[k].tolist(), share)
+            for k, task in enumerate(group)]
+
+
+GROUP = 64  # runs per lanes call: enough to keep the interleaved runs busy, a few groups per worker
+
+
+def groups(todo, workers=1):
+    """``todo`` cut into groups of at most GROUP tasks, at least two per worker when there are enough."""
+    size = max(1, min(GROUP, -(-len(todo) // (2 * workers))))
+    return [todo[k:k + size] for k in range(0, len(todo), size)]
+
+
 def tasks(root, seeds, steps, eta, backend, record_every=None):
     """The tasks of runs 0..seeds−1."""
     every = record_every or record_interval(steps)
@@ -121,25 +155,27 @@ class Study:
         return self.costs[:, -1]
 
 
-def run_study(task_list, executor=None, progress=False, reference=None):
+def run_study(task_list, executor=None, progress=False, reference=None, workers=1):
     """Run every task, on ``executor`` (anything with ``concurrent.futures``' ``submit``: a
     ProcessPoolExecutor, Dask's ``client.get_executor()``) or here in this process when None.
     ``reference``, a Task with index None, runs too (first) and is kept apart as ``.reference``.
+    The tasks go in groups (``run_group``: lanes, the numbers of ``run_one``), ``workers`` of them or more.
     The result is in seed order, so it is the same whoever ran it."""
     began = time.perf_counter()
     todo = ([reference] if reference is not None else []) + list(task_list)
     bar = _bar(len(todo), progress)
     runs = []
     if executor is None:
-        for task in todo:
-            runs.append(run_one(task))
-            bar.update(1)
+        for group in groups(todo):
+            runs += run_group(group)
+            bar.update(len(group))
     else:
-        futures = [executor.submit(run_one, task) for task in todo]
+        futures = [executor.submit(run_group, group) for group in groups(todo, workers)]
         try:
             for future in as_completed(futures):
-                runs.append(future.result())
-                bar.update(1)
+                done = future.result()
+                runs += done
+                bar.update(len(done))
         except BaseException:
             for future in futures:
                 future.cancel()
