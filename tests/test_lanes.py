@@ -113,6 +113,7 @@ def test_big_graphs_run_as_a_tape_with_the_python_backends_numbers():
     graph, n = higham("numba", sizes=(8, 12, 2))
     reference, _ = higham("python", sizes=(8, 12, 2))
     assert tape.wanted(graph) and isinstance(graph.module, tape.TapeFunctions)
+    assert graph.jit() >= 0 and set(graph.jit_from_cache) == set(engine.native._SIGNATURES)
     p = start(1, n)[0]
     x = ROWS[3]
     assert graph.forward(x, p) == reference.forward(list(x), p.tolist())
