@@ -101,7 +101,7 @@ def run(ctx):
             escape = 1.0 / (ETA * np.abs(lmin[plateau_saddles]))
             answer += (f" But the saddles are nearly flat: λ_min from {lmin[plateau_saddles].min():.1e} to "
                        f"{lmin[plateau_saddles].max():.1e}, so growing away along it by a factor e takes "
-                       f"1/(η|λ_min|) = {np.median(escape):,.0f} steps (median) — in practice a trap.")
+                       f"1/(η|λ_min|) = {np.median(escape):.2g} steps (median) — in practice a trap.")
     else:
         answer += (f"All {len(stuck)} runs still on a plateau after {S:,} steps left it within {S + more:,}: "
                    f"no non-global local minimum was found.")
