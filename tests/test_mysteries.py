@@ -149,3 +149,16 @@ def test_options_are_bounded(capsys):
         cli.main(["--seeds", "3"])
     assert info.value.code == 2
     assert "--seeds" in capsys.readouterr().err
+
+
+def test_without_numba_the_python_backend_runs_the_same_lanes(monkeypatch, capsys):
+    """No numba: every network compiles with the Python backend and lanes run one by one (slower,
+    the same numbers), so the demo still runs."""
+    import sys
+    from demos.mysteries import problems
+    monkeypatch.setitem(sys.modules, "numba", None)
+    monkeypatch.setattr(problems, "_networks", {})
+    assert problems.backend() == "python"
+    assert cli.main(["--quick", "--no-plots", "--quiet", "--only", "symmetries", "--seeds", "8", "--workers", "1"]) == 0
+    assert "384 distinct elements" in capsys.readouterr().out
+    assert getattr(problems.network(HIGHAM).cost, "backend", "python") == "python"

@@ -84,12 +84,27 @@ class Context:
             self.say(f"    wrote {path}")
 
 
+def warm_up():
+    """Compile (or load from numba's cache) the lanes of the paper's network and the tape kernel here,
+    before the worker processes start: forked workers inherit them instead of each compiling its own."""
+    if backend() != "numba":
+        return
+    import numpy as np
+    from engine import tape
+    from .problems import higham_rows, network
+    net = network(HIGHAM)
+    rows, _, _ = higham_rows()
+    net.cost.sgd_run_lanes(rows, np.zeros((1, 1), dtype=np.int64), net.draw(np.random.default_rng(0))[None, :], 0.05)
+    tape.kernel()
+
+
 def main(argv=None):
     parser, args = _parse(argv)
     say = reporter(args.quiet)
     chosen = args.only or list(MODULES)
     say(f"The deep mysteries on Higham & Higham's network ({'quick sizes' if args.quick else 'default sizes'}, "
         f"{backend()} backend, seed {args.seed}).")
+    warm_up()
     times = {}
     try:
         context = executors.dask(args.dask) if args.dask else executors.local(args.workers)
