@@ -5,13 +5,13 @@ import importlib.util
 
 import numpy as np
 import pytest
+from randgraph import random_graph
 
 import engine
 from engine import Value, affine
 from engine import lanes as lanes_module
 from nn import MLP
 from nn.losses import half_squared_error
-from randgraph import random_graph
 
 requires_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
                                     reason='numba is not installed: pip install "seebackprop[fast]"')

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 import engine
-from engine import Value
 from demos.mysteries import __main__ as cli
 from demos.mysteries import minima, symmetries
 from demos.mysteries.problems import HIGHAM, higham_rows, network
-
+from engine import Value
 
 # ---------------------------------------------------------------------------- the symmetry group
 
@@ -88,8 +87,8 @@ def test_the_tolerance_is_rounding_sized():
 def test_a_plateau_of_the_paper_network_is_a_saddle():
     """From a start that sits on the plateau (Cost near 0.13 after 10⁴ steps), the exact Hessian has a
     negative eigenvalue far beyond rounding."""
-    from demos.seeds.study import generator
     from demos.higham.training import sample_order
+    from demos.seeds.study import generator
     rows, X, Y = higham_rows()
     net = network(HIGHAM, "python")
     rng = generator(0, 0)
@@ -155,6 +154,7 @@ def test_without_numba_the_python_backend_runs_the_same_lanes(monkeypatch, capsy
     """No numba: every network compiles with the Python backend and lanes run one by one (slower,
     the same numbers), so the demo still runs."""
     import sys
+
     from demos.mysteries import problems
     monkeypatch.setitem(sys.modules, "numba", None)
     monkeypatch.setattr(problems, "_networks", {})

@@ -10,7 +10,7 @@ few minutes each on two cores.
 import sys
 import time
 
-from .._common import check_out_dir, int_in, make_parser, reporter, require_for, format_table
+from .._common import check_out_dir, format_table, int_in, make_parser, reporter, require_for
 from ..seeds import executors
 from . import QUESTIONS, generalisation, minima, regularisation, runs, symmetries, width
 from .problems import HIGHAM, backend
@@ -90,7 +90,9 @@ def warm_up():
     if backend() != "numba":
         return
     import numpy as np
+
     from engine import tape
+
     from .problems import higham_rows, network
     net = network(HIGHAM)
     rows, _, _ = higham_rows()

@@ -49,7 +49,7 @@ def train_synthetic(ctx, sizes, settings, steps, root):
     table = np.vstack(blocks)
     P = np.array(P)
     net.cost.sgd_run_lanes(table, np.array(orders), P, 0.05)
-    test_rows, Xt, Yt = synthetic(ctx.sizes["test_points"], 0.0, np.random.default_rng([root, 99]))
+    _, Xt, Yt = synthetic(ctx.sizes["test_points"], 0.0, np.random.default_rng([root, 99]))
     errors = np.array([1.0 - net.correct(Xt, Yt, p) / len(Xt) for p in P])
     train_errors = [1.0 - net.correct(rows[:, :2], rows[:, 2:], p) / len(rows) for rows, p in zip(blocks, P)]
     return errors, np.array(train_errors)
@@ -57,9 +57,9 @@ def train_synthetic(ctx, sizes, settings, steps, root):
 
 def run(ctx):
     say = ctx.say
-    rows, X, Y = higham_rows()
+    _, X, Y = higham_rows()
     net = network(HIGHAM)
-    G, share_a, agree, n_solved = solution_map(ctx, net, X, Y)
+    _, share_a, agree, n_solved = solution_map(ctx, net, X, Y)
     say(f"Q3. Generalises? (a) {n_solved} solutions of the shared study on a {ctx.sizes['grid']}² grid: they agree "
         f"(≥ {100 * AGREE:g} % the same class) on {100 * agree:.1f} % of the unit square.")
     s = ctx.sizes

@@ -15,9 +15,9 @@ at most ‖E‖₂ ≤ n·max|E_ij|, and τ = ``SAFETY`` · n · max|E_ij|.
 
 import numpy as np
 
-from .._common import format_table, save_figure, pyplot
-from .problems import ETA, HIGHAM, higham_rows, network
+from .._common import format_table, pyplot, save_figure
 from . import runs as runs_module
+from .problems import ETA, HIGHAM, higham_rows, network
 
 MOVING = 0.01
 SAFETY = 10.0

@@ -13,8 +13,7 @@ import threading
 import numpy as np
 
 import engine
-from engine import lanes
-from engine import Value
+from engine import Value, lanes
 from nn import MLP
 from nn.losses import half_squared_error
 

@@ -47,7 +47,7 @@ def run(ctx):
     data_rng = np.random.default_rng([ctx.seed, 4])
     train, _, _ = synthetic(n, NOISE, data_rng)
     valid, _, _ = synthetic(1_000, NOISE, data_rng)
-    test, Xt, Yt = synthetic(s["test_points"], 0.0, data_rng)
+    _, Xt, Yt = synthetic(s["test_points"], 0.0, data_rng)
     starts = np.array([net.draw(generator(ctx.seed, 40_000 + r)) for r in range(R)])
     gd = full_cost_graph(net, train)
     order_rng = np.random.default_rng([ctx.seed, 5])

@@ -29,8 +29,8 @@ import itertools
 import numpy as np
 
 from .._common import format_table, pyplot, save_figure
-from .problems import HIGHAM, grid as grid_points, higham_rows, network
-from . import runs as runs_module
+from .problems import HIGHAM, higham_rows, network
+from .problems import grid as grid_points
 
 CENTRE = np.array([0.5, 0.5])
 

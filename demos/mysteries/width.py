@@ -15,8 +15,8 @@ only where the networks do. Each network's runs are jobs on the executor (local 
 import numpy as np
 
 from .._common import format_table, pyplot, save_figure
-from .problems import higham_rows, network
 from . import runs as runs_module
+from .problems import higham_rows, network
 
 SCALES = ("paper", "fan-in")
 
