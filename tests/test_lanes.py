@@ -2,6 +2,7 @@
 runs, bit for bit, on the Higham network and on random graphs over every operation of the table."""
 
 import importlib.util
+import math
 
 import numpy as np
 import pytest
@@ -162,3 +163,24 @@ def test_the_kernel_is_written_from_the_table():
     source = tape.write_module()
     for i, op in enumerate(engine.OPS.values()):
         assert source.count(f"code == {i}:  # {op.name}") == 3  # forward, backward, backward_plain
+
+
+@requires_numba
+@pytest.mark.parametrize("kind", ["interleaved", "tape"])
+def test_a_zero_derivative_meeting_an_infinite_gradient_reruns_that_lane_exactly(kind):
+    """relu off under a square root: d/dx sqrt at 0 is inf, times relu's 0 is NaN in IEEE products and
+    0 by the table's rule. Lanes with IEEE products first, the NaN lanes again exactly: each lane ends
+    where the Python backend's sgd_run does, the others untouched."""
+    x, w = Value(1.0, label="x"), Value(0.5, label="w")
+    out = (w * x).relu() ** 0.5 + w * 0.1
+    graph = engine.compile(out, [x], [w], backend="numba")
+    reference = engine.compile(out, [x], [w])
+    graph._tape_only = kind == "tape"
+    rows = np.array([[1.0], [-1.0], [2.0], [-2.0]])
+    orders = np.array([[0, 1, 0, 1, 1], [2, 2, 0, 0, 2], [3, 3, 3, 3, 3], [0, 2, 0, 2, 0], [1, 1, 1, 1, 1]])
+    P = np.array([[0.5], [0.5], [0.25], [0.7], [math.nan]])
+    expected, last_expected = single_runs(reference, rows, orders, P, 0.1)
+    got = P.copy()
+    last = graph.sgd_run_lanes(rows, orders, got, 0.1)
+    assert same_bits(got, expected) and same_bits(last, last_expected)
+    assert np.isfinite(got[:4]).all()
