@@ -184,3 +184,22 @@ def test_a_zero_derivative_meeting_an_infinite_gradient_reruns_that_lane_exactly
     last = graph.sgd_run_lanes(rows, orders, got, 0.1)
     assert same_bits(got, expected) and same_bits(last, last_expected)
     assert np.isfinite(got[:4]).all()
+
+
+@requires_numba
+@pytest.mark.parametrize("kind", ["interleaved", "tape"])
+def test_edge_graphs_lanes_equal_single_runs(kind):
+    """The output a parameter itself, a parameter -0.0 that no path reaches (its update is p - η·0.0,
+    which keeps -0.0), no inputs, no parameters."""
+    x, w, u = Value(1.0), Value(0.5), Value(-0.0)
+    cases = [(w, [x], [w], np.array([[1.0]]), np.zeros((2, 3), int), np.array([[0.5], [-0.0]])),
+             (w * x, [x], [w, u], np.array([[1.0], [2.0]]), np.array([[0, 1, 1]]), np.array([[0.5, -0.0]])),
+             ((w * 3.0).tanh(), [], [w], np.zeros((1, 0)), np.zeros((2, 4), int), np.array([[0.5], [2.0]])),
+             (x * x, [x], [], np.array([[1.0], [3.0]]), np.array([[0, 1]]), np.zeros((1, 0)))]
+    for out, inputs, params, rows, orders, P in cases:
+        graph = engine.compile(out, inputs, params, backend="numba")
+        graph._tape_only = kind == "tape"
+        expected, last_expected = single_runs(engine.compile(out, inputs, params), rows, orders, P, 0.1)
+        got = P.copy()
+        last = graph.sgd_run_lanes(rows, orders, got, 0.1)
+        assert same_bits(got, expected) and same_bits(last, last_expected)
