@@ -61,8 +61,31 @@ print(json.dumps({"seconds": seconds, "mb": os.path.getsize(path) / 1e6, "whole_
 """
 
 
-def _run(script, *args):
-    r = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
+_NUMBA = """
+import json, sys, time
+import numpy as np
+import engine
+from engine import Value
+from nn import MLP
+from nn.losses import half_squared_error
+sizes = [int(s) for s in sys.argv[1].split("-")]
+if sys.argv[2] == "straight-line":  # the layout every numba graph had before the tape: one function per graph
+    import engine.compiler.tape
+    engine.compiler.tape.TAPE_FROM = float("inf")
+mlp = MLP(sizes[0], sizes[1:], activation="sigmoid", output_activation="sigmoid", init="normal", rng=0)
+inputs = [Value(0.0) for _ in range(sizes[0] + sizes[-1])]
+cost = half_squared_error(mlp(inputs[:sizes[0]]), inputs[sizes[0]:])
+t = time.perf_counter()
+cg = engine.compile(cost, inputs, mlp.parameters(), backend="numba")
+p = np.array([v.data for v in mlp.parameters()])
+cg.sgd_run(np.zeros((1, len(inputs))), np.zeros(10, dtype=np.int64), p, 0.05)
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds, "nodes": len(cg.plan.order), "tape": bool(getattr(cg, "tape_only", False))}))
+"""
+
+
+def _run(script, *args, env=None):
+    r = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, env=env)
     if r.returncode:
         return None
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -75,8 +98,15 @@ def main(argv=None):
     parser.add_argument("--straight-line-up-to", type=int, default=100_000,
                         help="largest graph also compiled the old way (it takes minutes and gigabytes beyond)")
     parser.add_argument("--frames", type=int, nargs="*", default=[10, 20, 40, 80])
+    parser.add_argument("--numba", nargs="*", default=["2-2-3-2", "2-3-4-2", "2-4-6-2", "2-8-12-2", "2-16-24-2",
+                                                        "2-24-36-2"],
+                        help="MLP sizes compiled by engine.compile(..., backend='numba') plus the first sgd_run")
+    parser.add_argument("--numba-straight-line", nargs="*", default=["2-2-3-2", "2-8-12-2", "2-16-24-2"],
+                        help="sizes also compiled as one straight-line function, with an empty cache (before the tape)")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
+    if args.numba:
+        numba_rows(args.numba, args.numba_straight_line)
     rows = []
     for kind, sizes in (("chain", args.chain), ("affine", args.affine)):
         previous = None
@@ -95,6 +125,8 @@ def main(argv=None):
         print()
         print(table(["graph", "compile (CPU s)", "µs per node", "growth vs linear", "compile memory (MB)",
                      "straight-line: compile (s)", "straight-line: memory (MB)"], rows))
+    if not args.frames:
+        return
     page_rows = []
     previous = None
     for n in args.frames:
@@ -108,6 +140,36 @@ def main(argv=None):
     print()
     print(table(["frames (tanh chain of n nodes, n + 1 frames)", "page (MB)", "kB per frame",
                  "the frames as whole SVGs (MB)", "seconds (Graphviz: one layout per page)"], page_rows))
+
+
+def numba_rows(sizes, straight=()):
+    """engine.compile(..., backend="numba") and the first sgd_run of sigmoid MLPs, each in a fresh
+    process: graphs of engine/tape.py's TAPE_FROM nodes or more run through the one kernel, which a
+    first process compiles (the cold row, with an empty cache) and every later one loads."""
+    import os
+    import tempfile
+    rows = []
+    with tempfile.TemporaryDirectory() as empty:
+        cold = _run(_NUMBA, sizes[-1], "tape", env=dict(os.environ, SEEBACKPROP_CACHE_DIR=empty))
+        if cold is None:
+            print("numba rows left out: the numba backend does not run here")
+            return
+        rows.append([f"{sizes[-1]}, empty cache (the kernel compiled once)", cold["nodes"],
+                     "tape" if cold["tape"] else "straight line", f"{cold['seconds']:.2f}", ""])
+        print(rows[-1], flush=True)
+        for size in straight:
+            r = _run(_NUMBA, size, "straight-line", env=dict(os.environ, SEEBACKPROP_CACHE_DIR=empty))
+            rows.append([f"{size}, empty cache", r["nodes"], "straight line (forced)", f"{r['seconds']:.2f}",
+                         f"{1e3 * r['seconds'] / r['nodes']:.2f}"])
+            print(rows[-1], flush=True)
+    for size in sizes:
+        r = _run(_NUMBA, size, "default")
+        rows.append([size, r["nodes"], "tape" if r["tape"] else "straight line", f"{r['seconds']:.2f}",
+                     f"{1e3 * r['seconds'] / r['nodes']:.2f}"])
+        print(rows[-1], flush=True)
+    print()
+    print(table(["sigmoid MLP", "nodes", "numba code", "compile + first sgd_run (s)", "ms per node"], rows))
+    print()
 
 
 if __name__ == "__main__":

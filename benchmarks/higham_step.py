@@ -125,6 +125,32 @@ class EngineNumbaLoop(EngineNumbaStep):
         self.graph.sgd_run(self.rows, ks, self.p, ETA)
 
 
+class EngineNumbaLanes(EngineNumbaStep):
+    """LANES runs of the same steps at once (sgd_run_lanes): the time per step is per run, the total
+    over LANES; every lane starts from the same weights and follows the same indices as the other
+    rows, so each ends at their parameters (the first lane's are compared)."""
+    LANES = 64
+    name = f"this engine, numba backend, {LANES} lanes (sgd_run_lanes), per run"
+    wants_arrays = True
+
+    def __init__(self, flat):
+        super().__init__(flat)
+        self.P = np.tile(np.array(flat), (self.LANES, 1))
+        self._orders = None
+
+    def steps(self, ks):
+        if self._orders is None or self._orders.shape[1] != len(ks):
+            self._orders = np.tile(np.asarray(ks, dtype=np.int64), (self.LANES, 1))
+        self.graph.sgd_run_lanes(np.array(self.rows), self._orders, self.P, ETA)
+
+    def per_run(self, seconds):
+        return seconds / self.LANES
+
+    def parameters(self):
+        assert all(np.array_equal(self.P[0], q) for q in self.P)
+        return self.P[0].tolist()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20_000)
@@ -136,7 +162,7 @@ def main(argv=None):
     flat = flat_parameters(initial_arrays())
     ks = sample_sequence(args.steps)
     ks_array = np.array(ks, dtype=np.int64)
-    rows = [EngineEager, EngineEagerUserStyle, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop,
+    rows = [EngineEager, EngineEagerUserStyle, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop, EngineNumbaLanes,
             ref.Micrograd, ref.Torch, ref.NumpyNetbp, ref.StraightLine, ref.NumbaStraightLine]
     available = []
     for cls in rows:
@@ -152,9 +178,13 @@ def main(argv=None):
     for _ in range(args.repeats):
         for cls in available:
             model = cls(flat)
+            if hasattr(model, "per_run"):
+                model.steps(ks_array[:10])  # the lanes' module compiled (or loaded), not timed
+                model = cls(flat)
             start = time.perf_counter()
             model.steps(ks_array if getattr(cls, "wants_arrays", False) else ks)
-            times[cls].append(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            times[cls].append(model.per_run(seconds) if hasattr(model, "per_run") else seconds)
             final[cls] = model.parameters()
     results = {cls: (statistics.median(times[cls]) / args.steps * 1e6, final[cls]) for cls in available}
 
@@ -182,6 +212,10 @@ def native_rows(args, flat, results):
     ratio = results[EngineNumbaLoop][0] / results[ref.NumbaStraightLine][0]
     print(f"numba backend sgd_run / hand-written numba loop: {ratio:.2f} "
           f"({results[EngineNumbaLoop][0] * 1e3:.0f} ns against {results[ref.NumbaStraightLine][0] * 1e3:.0f} ns per step)")
+    if EngineNumbaLanes in results:
+        print(f"numba backend, {EngineNumbaLanes.LANES} lanes against one run at a time (sgd_run): "
+              f"{results[EngineNumbaLoop][0] / results[EngineNumbaLanes][0]:.2f}x the throughput per run-step "
+              f"({results[EngineNumbaLanes][0] * 1e3:.0f} ns against {results[EngineNumbaLoop][0] * 1e3:.0f} ns)")
     million = np.array(sample_sequence(args.million), dtype=np.int64)
     times = {EngineNumbaLoop: [], ref.NumbaStraightLine: []}
     for _ in range(args.repeats):

@@ -225,3 +225,15 @@ def test_asking_for_numba_where_it_cannot_run_stops_as_a_missing_extra(capsys, m
         main(["--backend", "numba", "--seeds", "2", "--iterations", "100", "--no-plots"])
     assert exit_info.value.code == 1
     assert "seebackprop[fast]" in capsys.readouterr().err
+
+@pytest.mark.parametrize("back", ["python", pytest.param("numba", marks=pytest.mark.skipif(
+    __import__("importlib").util.find_spec("numba") is None, reason="numba is not installed"))])
+def test_a_group_of_lanes_gives_each_run_its_own_numbers_bit_for_bit(back):
+    """run_study advances the runs in groups (sgd_run_lanes); each equals run_one of its task."""
+    group = small(seeds=5, back=back) + [study.reference_task(small(seeds=1, back=back)[0])]
+    together = study.run_group(group)
+    for task, run in zip(group, together):
+        alone = study.run_one(task)
+        assert run.index == alone.index
+        assert np.array_equal(run.costs, alone.costs) and run.parameters == alone.parameters
+        assert run.correct == alone.correct

@@ -68,11 +68,12 @@ def estimate(first, seeds, workers):
     """(µs per step, estimated seconds for the study): a short run of the study's own kind, timed
     here after one untimed run (which compiles), scaled to ``seeds`` + 1 runs on ``workers``."""
     steps = min(TIMING_STEPS, first.steps)
-    probe = study.Task(first.root, 0, steps, first.eta, min(first.record_every, steps), first.backend)
-    study.run_one(probe)
+    probe = [study.Task(first.root, i, steps, first.eta, min(first.record_every, steps), first.backend)
+             for i in range(min(seeds, study.GROUP))]  # a group of lanes, as the study runs them
+    study.run_group(probe[:1])
     with Stopwatch() as watch:
-        study.run_one(probe)
-    per_step = watch.seconds / steps
+        study.run_group(probe)
+    per_step = watch.seconds / (steps * len(probe))
     return per_step, math.ceil((seeds + 1) / workers) * per_step * first.steps
 
 
@@ -232,7 +233,7 @@ def main(argv=None):
                              f"backend on {where}.{hint} Run them anyway with --yes, or run fewer: --seeds {n} "
                              f"takes about {duration(math.ceil((n + 1) / workers) * per_step * args.iterations)}.")
             result = study.run_study(task_list, executor, progress=not args.quiet,
-                                     reference=study.reference_task(task_list[0]))
+                                     reference=study.reference_task(task_list[0]), workers=workers)
     except executors.ExecutorUnavailable as err:
         parser.error(str(err))
     except study.StudyIncomplete as stop:

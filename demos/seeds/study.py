@@ -93,6 +93,40 @@ def run_one(task):
     return Run(task.index, costs, net.correct(p), list(p), time.perf_counter() - began)
 
 
+def run_group(group):
+    """The tasks of ``group`` (same steps, η, record interval and backend) advanced together as lanes
+    (``CompiledGraph.sgd_run_lanes``: one call per recorded chunk for all of them), each with the
+    numbers ``run_one`` gives it, bit for bit. Each run's ``seconds`` is its share of the group's time."""
+    net, graph = _evaluator(), backends.step_graph(group[0].backend)
+    began = time.perf_counter()
+    P, orders = [], []
+    for task in group:
+        rng = generator(task.root, task.index)
+        P.append(parameter_list(make_network(rng)))   # the weights first, then the indices, as run_one
+        orders.append(sample_order(rng, task.steps))
+    P, orders = np.array(P), np.array(orders)
+    first = group[0]
+    marks = recorded_steps(first.steps, first.record_every)
+    costs = np.empty((len(group), len(marks)))
+    costs[:, 0] = [net.cost(p) for p in P]
+    rows = np.array(net.rows)
+    for j in range(1, len(marks)):
+        graph.sgd_run_lanes(rows, np.ascontiguousarray(orders[:, marks[j - 1]:marks[j]], dtype=np.int64), P, first.eta)
+        costs[:, j] = [net.cost(p) for p in P]
+    share = (time.perf_counter() - began) / len(group)
+    return [Run(task.index, costs[k], net.correct(P[k].tolist()), P[k].tolist(), share)
+            for k, task in enumerate(group)]
+
+
+GROUP = 64  # runs per lanes call: enough to keep the interleaved runs busy, a few groups per worker
+
+
+def groups(todo, workers=1):
+    """``todo`` cut into groups of at most GROUP tasks, at least two per worker when there are enough."""
+    size = max(1, min(GROUP, -(-len(todo) // (2 * workers))))
+    return [todo[k:k + size] for k in range(0, len(todo), size)]
+
+
 def tasks(root, seeds, steps, eta, backend, record_every=None):
     """The tasks of runs 0..seeds−1."""
     every = record_every or record_interval(steps)
@@ -136,27 +170,29 @@ class StudyIncomplete(RuntimeError):
         self.finished, self.missing = finished, missing
 
 
-def run_study(task_list, executor=None, progress=False, reference=None, *, patience=PATIENCE,
+def run_study(task_list, executor=None, progress=False, reference=None, workers=1, *, patience=PATIENCE,
               attempts=ATTEMPTS):
     """Run every task, on ``executor`` (``executors.local`` or ``executors.dask``, or anything with
     ``concurrent.futures``' ``submit``) or here in this process when None. ``reference``, a Task
-    with index None, runs too (first) and is kept apart as ``.reference``. The result is in seed
-    order, so it is the same whoever ran it.
+    with index None, runs too (first) and is kept apart as ``.reference``. The tasks go in groups
+    (``run_group``: lanes, the numbers of ``run_one``), ``workers`` of them or more. The result is
+    in seed order, so it is the same whoever ran it.
 
-    A run lost with its worker is run again (runs are pure functions of their tasks, so the result
+    A group lost with its worker is run again (runs are pure functions of their tasks, so the result
     is the same bit for bit), at most ``attempts`` times. If no worker is left for ``patience``
-    seconds, or runs keep being lost, ``StudyIncomplete`` is raised, with the finished runs."""
+    seconds, or groups keep being lost, ``StudyIncomplete`` is raised, with the finished runs."""
     began = time.perf_counter()
     todo = ([reference] if reference is not None else []) + list(task_list)
     bar = _bar(len(todo), progress)
+    units = groups(todo, workers)
     if executor is None:
         runs = []
-        for task in todo:
-            runs.append(run_one(task))
-            bar.update(1)
+        for group in units:
+            runs += run_group(group)
+            bar.update(len(group))
     else:
         try:
-            runs = _run_all(todo, executor, bar, patience, attempts)
+            runs = _run_all(units, executor, bar, patience, attempts)
         except StudyIncomplete as stop:
             bar.close()
             stop.finished = _study(task_list, stop.finished, began) if stop.finished else None
@@ -176,27 +212,30 @@ def _study(task_list, runs, began):
                  time.perf_counter() - began, ref[0] if ref else None)
 
 
-def _run_all(todo, executor, bar, patience, attempts):
-    """The runs of ``todo`` on ``executor``, in any order, running lost ones again."""
-    done = {}       # position in todo -> Run
+def _run_all(units, executor, bar, patience, attempts):
+    """The runs of the groups ``units`` on ``executor``, in any order, running lost groups again."""
+    done = {}       # position in units -> its Runs
     pending = {}    # future -> position
     losses = {}     # position -> times lost
     renewals = 0
     alone_since = None  # when the executor was first seen without workers, in this stretch
 
+    todo = [task for group in units for task in group]
+
     def submit(positions):
         for pos in positions:
-            pending[executor.submit(run_one, todo[pos])] = pos
+            pending[executor.submit(run_group, units[pos])] = pos
 
     def stop(why):
-        missing = sorted(todo[p].index for p in range(len(todo)) if p not in done and todo[p].index is not None)
-        finished = [done[p] for p in sorted(done)]
+        missing = sorted(t.index for p, group in enumerate(units) if p not in done for t in group
+                         if t.index is not None)
+        finished = [run for p in sorted(done) for run in done[p]]
         count = sum(1 for r in finished if r.index is not None)
         raise StudyIncomplete(f"the study stopped: {why}. {count} of {len(todo) - (todo[0].index is None)} runs "
                               f"finished ({_ranges(sorted(r.index for r in finished if r.index is not None))}) "
                               f"and are kept; runs {_ranges(missing)} did not", finished, missing)
 
-    submit(range(len(todo)))
+    submit(range(len(units)))
     try:
         while pending:
             finished, _ = wait(list(pending), timeout=POLL, return_when=FIRST_COMPLETED)
@@ -205,7 +244,7 @@ def _run_all(todo, executor, bar, patience, attempts):
                 pos = pending.pop(future)
                 try:
                     done[pos] = future.result()
-                    bar.update(1)
+                    bar.update(len(done[pos]))
                 except Exception as err:  # noqa: BLE001 (sorted below: a lost worker, or the run's own error)
                     lost_worker = getattr(executor, "lost", lambda e: isinstance(e, BrokenExecutor))(err)
                     if not lost_worker:
@@ -219,7 +258,7 @@ def _run_all(todo, executor, bar, patience, attempts):
                         pos = pending.pop(future)
                         if future.exception() is None:
                             done[pos] = future.result()
-                            bar.update(1)
+                            bar.update(len(done[pos]))
                         else:
                             lost.append(pos)
                     renewals += 1
@@ -229,7 +268,8 @@ def _run_all(todo, executor, bar, patience, attempts):
                 for pos in lost:
                     losses[pos] = losses.get(pos, 0) + 1
                     if losses[pos] > attempts:
-                        stop(f"run {todo[pos].index} was lost with its worker {losses[pos]} times")
+                        lost_runs = _ranges([t.index for t in units[pos] if t.index is not None])
+                        stop(f"runs {lost_runs} were lost with their worker {losses[pos]} times")
                 submit(lost)
             if finished:
                 alone_since = None
@@ -244,7 +284,7 @@ def _run_all(todo, executor, bar, patience, attempts):
     finally:
         for future in pending:
             future.cancel()
-    return [done[p] for p in range(len(todo))]
+    return [run for p in range(len(units)) for run in done[p]]
 
 
 def _exception(future):

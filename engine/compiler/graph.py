@@ -131,6 +131,15 @@ class CompiledGraph:
             arguments.numbers_of(p, self._n_par, "parameters")
         return self._code.run(table, idx, p, eta)
 
+    def sgd_run_lanes(self, rows: Any, orders: Any, P: np.ndarray, eta: float) -> np.ndarray:
+        """``sgd_run(rows, orders[r], P[r], eta)`` for every run r at once, the same numbers bit for
+        bit; ``P`` a float64 array (runs, parameters) updated in place, ``orders`` (runs, steps);
+        returns each run's output at its last step (lanes.py: on the numba backend, one call)."""
+        from .lanes import sgd_run_lanes
+        if getattr(self._code, "tape_only", False):
+            self._tape_only = True
+        return sgd_run_lanes(self, rows, orders, P, eta)
+
     def forward_array(self, X: Any, p: Sequence[Any] | None = None) -> np.ndarray:
         """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""
         return self._code.forward_array(self._rows(X), self._p(p), _array_reals)

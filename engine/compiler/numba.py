@@ -170,7 +170,7 @@ class NumbaCode:
     """The functions of a plan as numba machine code."""
 
     name = "numba"
-    EXTRAS = ("jit", "jit_seconds", "jit_from_cache", "module", "python_source")
+    EXTRAS = ("jit", "jit_seconds", "jit_from_cache", "module", "python_source", "tape_only")
 
     def __init__(self, plan, reals, real):
         require_numba()
@@ -179,8 +179,14 @@ class NumbaCode:
         self._reals = reals
         self.plan = plan
         functions = _user_functions(plan)
-        self.source = write_module(plan)
-        self.module = cache.load(self.source, _execute(functions), in_memory=bool(functions))
+        from . import tape  # a big graph runs as a tape: one kernel for all graphs, compile time linear
+        self.tape_only = tape.wanted(plan)
+        if self.tape_only:
+            self.source = "# run by engine/compiler/tape.py's kernel (one for every graph)"
+            self.module = tape.TapeFunctions(plan)
+        else:
+            self.source = write_module(plan)
+            self.module = cache.load(self.source, _execute(functions), in_memory=bool(functions))
         self._kernels = {}
         self._checked_p = None  # the last parameter array found writeable, contiguous float64
         self._x_shape = (len(plan.inputs),)
