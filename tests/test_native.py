@@ -80,7 +80,7 @@ def _outcome(fn, *args):
 @requires_numba
 def test_native_numerics_give_the_same_bits_and_refuse_the_same_arguments():
     from engine.runtimes import numba as nn_
-    from engine.compiler.numba import _raise_eager_error
+    from engine.compiler.machine import raise_eager_error as _raise_eager_error
     values = _special_values()
     exponents = [0.0, -0.0, 1.0, -1.0, 2.0, 3.0, -2.0, 0.5, -0.5, 1.5, 1e300, -1e300, math.inf, -math.inf,
                  math.nan, 1000.0, -1001.0]

@@ -66,10 +66,10 @@ class DyingOn:
         self.processes = executors.LocalProcesses(workers)
         self.index = index
 
-    def submit(self, fn, task):
-        if task.index == self.index:
+    def submit(self, fn, group):  # the study submits groups of runs (lanes)
+        if any(task.index == self.index for task in group):
             return self.processes.submit(os._exit, 1)
-        return self.processes.submit(fn, task)
+        return self.processes.submit(fn, group)
 
     def __getattr__(self, name):
         return getattr(self.processes, name)
@@ -106,15 +106,16 @@ class Flaky:
     def __init__(self, lose, always=False):
         self.lose, self.always, self.submitted = set(lose), always, []
 
-    def submit(self, fn, task):
-        self.submitted.append(task.index)
+    def submit(self, fn, group):  # the study submits groups of runs (lanes): one lost run loses its group
+        self.submitted += [task.index for task in group]
         future = Future()
-        if task.index in self.lose:
+        lost = {task.index for task in group} & self.lose
+        if lost:
             if not self.always:
-                self.lose.discard(task.index)
+                self.lose -= lost
             future.set_exception(self.Lost("worker gone"))
         else:
-            future.set_result(fn(task))
+            future.set_result(fn(group))
         return future
 
     def lost(self, error):

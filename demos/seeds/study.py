@@ -213,13 +213,16 @@ def _study(task_list, runs, began):
 
 
 def _run_all(units, executor, bar, patience, attempts):
-    """The runs of the groups ``units`` on ``executor``, in any order, running lost groups again."""
+    """The runs of the groups ``units`` on ``executor``, in any order, running lost ones again. A
+    lost group of several runs is run again as single runs, so that one run that keeps losing its
+    worker does not take the others with it; a run lost more than ``attempts`` times stops the study."""
+    units = list(units)
     done = {}       # position in units -> its Runs
     pending = {}    # future -> position
-    losses = {}     # position -> times lost
+    split = set()   # positions of groups lost once and run again as single runs
+    losses = {}     # task index -> times lost
     renewals = 0
     alone_since = None  # when the executor was first seen without workers, in this stretch
-
     todo = [task for group in units for task in group]
 
     def submit(positions):
@@ -227,13 +230,29 @@ def _run_all(units, executor, bar, patience, attempts):
             pending[executor.submit(run_group, units[pos])] = pos
 
     def stop(why):
-        missing = sorted(t.index for p, group in enumerate(units) if p not in done for t in group
-                         if t.index is not None)
+        missing = sorted(t.index for p, group in enumerate(units) if p not in done and p not in split
+                         for t in group if t.index is not None)
         finished = [run for p in sorted(done) for run in done[p]]
         count = sum(1 for r in finished if r.index is not None)
         raise StudyIncomplete(f"the study stopped: {why}. {count} of {len(todo) - (todo[0].index is None)} runs "
                               f"finished ({_ranges(sorted(r.index for r in finished if r.index is not None))}) "
                               f"and are kept; runs {_ranges(missing)} did not", finished, missing)
+
+    def again(lost):
+        """Submit the lost groups again: a group of several runs as single runs."""
+        for pos in lost:
+            group = units[pos]
+            for task in group:
+                losses[task.index] = losses.get(task.index, 0) + 1
+            if len(group) > 1:
+                split.add(pos)
+                units.extend([task] for task in group)
+                submit(range(len(units) - len(group), len(units)))
+                continue
+            (task,) = group
+            if losses[task.index] > attempts:
+                stop(f"run {task.index} was lost with its worker {losses[task.index]} times")
+            submit([pos])
 
     submit(range(len(units)))
     try:
@@ -262,15 +281,10 @@ def _run_all(units, executor, bar, patience, attempts):
                         else:
                             lost.append(pos)
                     renewals += 1
-                    if renewals > attempts or pending:
+                    if renewals > attempts + 1 or pending:
                         stop(f"the local worker processes were lost {renewals} times")
                     executor.renew()
-                for pos in lost:
-                    losses[pos] = losses.get(pos, 0) + 1
-                    if losses[pos] > attempts:
-                        lost_runs = _ranges([t.index for t in units[pos] if t.index is not None])
-                        stop(f"runs {lost_runs} were lost with their worker {losses[pos]} times")
-                submit(lost)
+                again(lost)
             if finished:
                 alone_since = None
                 continue
@@ -284,7 +298,7 @@ def _run_all(units, executor, bar, patience, attempts):
     finally:
         for future in pending:
             future.cancel()
-    return [run for p in range(len(units)) for run in done[p]]
+    return [run for p in sorted(done) for run in done[p]]
 
 
 def _exception(future):

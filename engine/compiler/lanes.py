@@ -35,7 +35,7 @@ _SIGNATURE = "void(float64[:, ::1], int64[:, ::1], float64[:, ::1], float64, flo
 def write_module(plan, width=WIDTH):
     """The numba module of ``width`` interleaved runs of the graph planned as ``plan``: its source."""
     from ..runtimes import numba as native
-    from .numba import _version_line
+    from .machine import version_line as _version_line
     n_in, n_par = len(plan.inputs), len(plan.params)
 
     def step(dialect):
@@ -77,7 +77,7 @@ class _Interleaved:
     """The interleaved module of one graph, its two functions compiled on first use."""
 
     def __init__(self, plan):
-        from .numba import _execute
+        from .machine import execute as _execute
         functions = plan.functions()
         self.module = cache.load(write_module(plan), _execute(functions), in_memory=bool(functions))
         self.compiled = {}

@@ -116,7 +116,7 @@ def _straight_line(g):
     sgd_bwd = [f"{t} = {e}" for t, e in g.sgd_backward]
     head = _convert(xs, "x", "inputs") + _convert(ps, "p", "parameters")
     checked_x = _checked_unpack(xs, "x", "inputs", g.n_in)
-    checked_head = checked_x + [f"if p.__class__ is not list:", f"    _in_place(p, {g.n_par})"] \
+    checked_head = checked_x + ["if p.__class__ is not list:", f"    _in_place(p, {g.n_par})"] \
         + _checked_unpack(ps, "p", "parameters", g.n_par, into="pv")
     eta = ["if eta.__class__ is not float:", "    eta = _real(eta, 'eta')"]
     returns = f"return {g.out}, {_tup(g.pgrads)}" + (f", {_tup(g.xgrads)}" if g.input_grads else "")
@@ -234,7 +234,7 @@ def _chunked(g):
         "\n".join(["def forward(x, p):", *_indent(start + calls["f"]), f"    return {out}"]) + "\n",
         "\n".join(["def gradient(x, p):", *_indent(start + calls["f"] + calls["b"]),
                    f"    return {out}, {grads}"]) + "\n",
-        "\n".join(["def sgd_step(x, p, eta):", *_indent([f"if p.__class__ is not list:",
+        "\n".join(["def sgd_step(x, p, eta):", *_indent(["if p.__class__ is not list:",
                                                           f"    _in_place(p, {n_par})"] + start + eta
                                                          + calls["f"] + calls["s"]),
                    f"    last = {out}", f"    p[:] = {update}", "    return last"]) + "\n",

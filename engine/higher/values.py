@@ -9,7 +9,6 @@ that branch on a number (``pow_da`` at an exponent of exactly 0, ``pow_db`` at a
 the branch taken, as a traced graph records any Python ``if``.
 """
 
-import math
 
 from ..core.value import Value, lift_or_fail
 from ..rules.table import BUILTIN, CONST
