@@ -11,7 +11,6 @@ rendered with the outputs they were committed with (never executed here); every 
 the report that the demo itself wrote (``docs/reports/``, see ``docs/make_reports.py``).
 """
 
-import os
 import shutil
 import sys
 from pathlib import Path

@@ -97,7 +97,8 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
         super().__init__(params, lr)
         self.momentum = _number(momentum, "momentum", high=1.0, high_open=True,
-                                why=": at 1 or more the momentum buffer never forgets a gradient and grows without bound")
+                                why=": at 1 or more the momentum buffer never forgets a gradient and grows "
+                                    "without bound")
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.dampening = _number(dampening, "dampening", high=1.0)
         if not isinstance(nesterov, bool):

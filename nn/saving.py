@@ -154,7 +154,8 @@ def document(module):
     own that holds no modules (version 1 recorded those completely, so older programs still read
     them), 2 for anything else."""
     arch = architecture(module)
-    version = 1 if arch["type"] in ("MLP", "Layer", "Neuron") or arch == {"type": "Module", "class": arch.get("class")} \
+    plain = arch == {"type": "Module", "class": arch.get("class")}
+    version = 1 if arch["type"] in ("MLP", "Layer", "Neuron") or plain \
         else VERSION
     return {"format": FORMAT, "version": version, "architecture": arch, "parameters": _parameters(module)}
 

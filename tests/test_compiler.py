@@ -117,7 +117,7 @@ def _tiny_network():
     a = xs
     for nin, nout in ((2, 2), (2, 3), (3, 2)):
         new = []
-        for j in range(nout):
+        for _j in range(nout):
             w = [Value(0.5 * rng.normal()) for _ in range(nin)]
             b = Value(0.5 * rng.normal())
             params += w + [b]

@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("sklearn", reason="scikit-learn (the demos extra) not installed: the digits demo is skipped")
 
-import nn  # noqa: E402
 from demos.digits import data, figures, network, training  # noqa: E402
 from demos.digits.__main__ import main  # noqa: E402
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import DomainError, Value
+from engine import DomainError
 
 # (engine form, torch form) of each operation of the random graphs
 UNARY = {
