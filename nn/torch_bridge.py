@@ -18,7 +18,7 @@ from .activations import resolve
 from .checks import brief, describe
 from .module import MLP
 
-INSTALL = "pip install torch (or pip install 'seebackprop[torch]')"
+INSTALL = 'pip install torch (the "torch" extra)'
 
 # our activation name -> the name of the torch.nn module class
 _TORCH_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
