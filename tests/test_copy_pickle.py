@@ -128,3 +128,23 @@ def test_a_user_row_pickles_by_name():
     assert dup.inputs[0].operation is sq.op
     dup.backward()
     assert dup.inputs[1].grad == 7.0
+
+
+def test_pickles_in_pythons_default_form_still_load():
+    """Graphs pickled before Value had its own __reduce_ex__ (Python's default form for a class
+    with __slots__) load as they did."""
+    import io
+
+    class DefaultForm(pickle.Pickler):
+        def reducer_override(self, obj):
+            return object.__reduce_ex__(obj, 2) if type(obj) is Value else NotImplemented
+
+    a = Value(2.0, label="a")
+    out = a * 3.0 + a
+    out.note = "kept"
+    buffer = io.BytesIO()
+    DefaultForm(buffer, protocol=2).dump(out)
+    old = pickle.loads(buffer.getvalue())
+    old.backward()
+    assert old.note == "kept" and old.data == 8.0
+    assert old.inputs[1].grad == 4.0 and old.inputs[0].inputs[1].is_constant
