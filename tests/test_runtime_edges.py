@@ -24,7 +24,8 @@ from engine.higher import values as on_values
 INF, NAN = math.inf, math.nan
 UNARY_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, INF, -INF, NAN, 1e308, -1e308, 5e-324, -5e-324,
                 710.0, -710.0, 40.0, -40.0,
-                0.1]  # where softplus's two formulas (a + log1p(e^-a), log1p(e^a)) round differently
+                0.1,  # where softplus's two formulas (a + log1p(e^-a), log1p(e^a)) round differently
+                0.9, -0.25]  # where sigmoid's two (1 / (1 + e^-a), e^a / (1 + e^a)) do
 BINARY_POINTS = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -3.0, INF, -INF, NAN]
 
 # name -> (number of inputs, function of Values, torch function or None)
@@ -83,7 +84,7 @@ def same(u, v):
 def close(u, v, ulps=2):
     """Equal, or within a few units in the last place (NumPy's exp, log, tanh and pow are not the C
     library's and may differ from it in the last bit; see engine/runtimes/numpy.py)."""
-    if same(u, v) or (u == v):
+    if same(u, v) or (u == v and u != 0.0):  # a zero's sign counts (relu(-0.0) is 0.0)
         return True
     if not (math.isfinite(u) and math.isfinite(v)) or (u > 0) != (v > 0):
         return False
@@ -209,6 +210,8 @@ def _known_difference(name, point):
     if name == "max" and (a == b or a != a or b != b):
         return True  # a tie goes to the first argument (PyTorch's maximum splits it in halves); at a NaN
         # the gradient goes to one argument (ge(a, b) for a, 1 - ge(a, b) for b), PyTorch's to both
+    if name == "relu" and _bits(a) == _bits(-0.0):
+        return True  # relu(-0.0) is 0.0 here ("not a <= 0"); PyTorch's (and micrograd's) keep -0.0
     if name == "abs" and a != a:
         return True  # abs'(NaN) is NaN here (PyTorch: 0): a NaN input shows in the gradient
     if name == "powc0.5" and _bits(a) == _bits(-0.0):
@@ -370,3 +373,21 @@ def test_the_math_functions_rules_may_call_against_torch_at_their_edges():
             else:
                 assert same(got, want), (name, args, got, want)
     assert checked > 400
+
+
+@pytest.mark.parametrize("a", [0.0, -0.0, 0.1, 0.9, -0.25, -0.5, 0.75, 3.0, -3.0, 40.0, -40.0, 710.0, -710.0])
+def test_sigmoid_and_softplus_use_the_formula_that_cannot_overflow(a):
+    """The Python runtime's documented formulas, bit for bit: σ(a) = 1 / (1 + e^-a) for a >= 0 and
+    e^a / (1 + e^a) for a < 0; softplus(a) = a + log1p(e^-a) for a > 0 and log1p(e^a) otherwise
+    (the exponent is never positive). The points include ones where the other formula rounds
+    differently."""
+    def exp(x):
+        return math.exp(x) if x < 709.0 else INF
+
+    sigmoid = 1.0 / (1.0 + exp(-a)) if a >= 0.0 else exp(a) / (1.0 + exp(a))
+    softplus = a + math.log1p(exp(-a)) if a > 0.0 else math.log1p(exp(a))
+    assert same(Value(a).sigmoid().data, sigmoid) and same(Value(a).softplus().data, softplus)
+    v = Value(a)
+    v.grad = None
+    v.softplus().backward()
+    assert same(v.grad, sigmoid)  # softplus' = σ, the same function
