@@ -14,6 +14,7 @@ Not part of CI: one mutant costs one run of the selected tests (seconds to a min
 
     python -m benchmarks.mutation_check [--files engine/runtimes/python.py ...] [--limit N]
                                         [--timeout 300] [--tests tests/test_x.py ...]
+                                        [--match "line 57:" ...]
 """
 
 import argparse
@@ -139,7 +140,7 @@ def mutants(path):
         yield text[:begin] + new + text[end:], f"{path} {what}"
 
 
-def run(files, tests_override, timeout, limit):
+def run(files, tests_override, timeout, limit, match=None):
     work = tempfile.mkdtemp(prefix="seebackprop-mutants-")
     try:
         for name in ("engine", "nn", "tests", "demos", "benchmarks", "pyproject.toml"):
@@ -162,6 +163,8 @@ def run(files, tests_override, timeout, limit):
                 for text, what in mutants(path):
                     if limit and total >= limit:
                         break
+                    if match and not any(m in what for m in match):
+                        continue
                     with open(target, "w", encoding="utf-8") as f:
                         f.write(text)
                     total += 1
@@ -193,12 +196,13 @@ def main(argv=None):
     parser.add_argument("--tests", nargs="+", help="run these tests for every mutant instead")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     parser.add_argument("--limit", type=int, default=0, help="stop after this many mutants")
+    parser.add_argument("--match", nargs="+", help="only the mutants whose description holds one of these")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(what for path in args.files for _, what in mutants(path)))
         return 0
-    run(args.files, args.tests, args.timeout, args.limit)
+    run(args.files, args.tests, args.timeout, args.limit, args.match)
     return 0
 
 
