@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # Runs a prepared iterator to its end in C. Call it directly (``consume(prepared)``), not from a
@@ -22,7 +22,7 @@ from typing import Any
 consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
 
 
-def writes(objects: Iterable[Any], name: str, values: Iterable[Any]):
+def writes(objects: Iterable[Any], name: str, values: Iterable[Any]) -> Iterator[Any]:
     """The prepared writes ``obj.<name> = value`` for each pair, for ``consume``."""
     return map(setattr, objects, itertools.repeat(name), values)
 
