@@ -103,7 +103,8 @@ def _rule_strings(tree, path):
                 for c in ast.walk(arg):
                     if isinstance(c, ast.Constant) and isinstance(c.value, str):
                         found.append(c)
-        if path.endswith("python.py") and isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "INLINE":
+        is_inline = isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "INLINE"
+        if path.endswith("python.py") and is_inline:
             found += [v for v in node.value.values if isinstance(v, ast.Constant)]
     return found
 
