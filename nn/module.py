@@ -49,7 +49,7 @@ def _check_input(x, expected, who):
             raise TypeError(f"{who} input {k} is {describe(xk)}: expected a number or a Value")
 
 
-def _as_float_array(value, shape, name, column_ok=False):
+def _as_float_array(value, shape, name, column_ok=False) -> np.ndarray:
     """``value`` as a float array of ``shape`` (also (n, 1) for a bias if ``column_ok``), with
     real, finite entries; a clear ValueError naming the array otherwise."""
     arr = np.asarray(value)
@@ -142,7 +142,7 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: Activation | bool = None, *, nonlin: bool | None = None,
                  layer: int = 2, index: int = 1, init: str | None = None, rng: Seed = None,
-                 weights: Sequence[float] | np.ndarray | None = None, bias: float | None = None) -> None:
+                 weights: Sequence[float] | np.ndarray | None = None, bias: float | np.ndarray | None = None) -> None:
         self.nin = integer(nin, "nin")
         self.layer = integer(layer, "layer number", 2)
         self.index = integer(index, "neuron index")
