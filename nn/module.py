@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -82,6 +82,9 @@ def parameter(x, label):
 
 class Module:
     """Base class: anything that owns parameters (micrograd's ``Module``, with names)."""
+
+    if TYPE_CHECKING:  # every module of nn defines it, and so does a model of your own that you train
+        def __call__(self, x: Any) -> Any: ...
 
     def parameters(self) -> list[Value]:
         """The parameter Values, in a fixed order."""
