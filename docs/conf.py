@@ -41,6 +41,8 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 autodoc_default_options = {"members": True, "undoc-members": True, "member-order": "bysource"}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
+# numpy.typing.ArrayLike by its name, not the union of eight protocols it stands for
+autodoc_type_aliases = {"ArrayLike": "numpy.typing.ArrayLike"}
 autodoc_preserve_defaults = True
 add_module_names = False
 
