@@ -157,6 +157,7 @@ def test_lanes_arguments_are_checked():
         graph.sgd_run_lanes(ROWS[:, :3], np.zeros((1, 3), int), np.zeros((1, n)), 0.05)
 
 
+@requires_numba  # the kernel's text names the numba runtime's functions, which import numba
 def test_the_kernel_is_written_from_the_table():
     """Every row of the operation table has a forward and a backward branch in the kernel's text."""
     from engine.compiler import tape
