@@ -89,19 +89,11 @@ def write(program):
 
 # ------------------------------------------------------------------------- straight-line layout
 
-def _checked_unpack(names, seq, what, n, into=None):
-    """Unpack the sequence ``seq`` (a list or a tuple: anything else, or a wrong length, goes through
-    ``_seq``, the one rule of engine/compiler/arguments.py, which converts or says what is wrong).
-    ``into``: the name the checked sequence is bound to (default ``seq`` itself; the parameters
-    keep their name, since they are updated in place)."""
-    into = into or seq
-    return [f"{into} = {seq}",
-            f"if {seq}.__class__ is not list and {seq}.__class__ is not tuple:",
-            f"    {into} = _seq({seq}, {n}, {what!r})",
-            "try:", *_indent(_unpack(names, into) or ["pass"]),
-            "except ValueError:",
-            f"    {into} = _seq({seq}, {n}, {what!r})"] if into != seq else [
-            f"if {seq}.__class__ is not list and {seq}.__class__ is not tuple:",
+def _checked_unpack(names, seq, what, n):
+    """Unpack the sequence ``seq`` (a tuple or a list, tested in that order: a row of data is a
+    tuple; anything else, or a wrong length, goes through ``_seq``, the one rule of
+    engine/compiler/arguments.py, which converts it or says what is wrong)."""
+    return [f"if {seq}.__class__ is not tuple and {seq}.__class__ is not list:",
             f"    {seq} = _seq({seq}, {n}, {what!r})",
             "try:", *_indent(_unpack(names, seq) or ["pass"]),
             "except ValueError:",
@@ -116,8 +108,12 @@ def _straight_line(g):
     sgd_bwd = [f"{t} = {e}" for t, e in g.sgd_backward]
     head = _convert(xs, "x", "inputs") + _convert(ps, "p", "parameters")
     checked_x = _checked_unpack(xs, "x", "inputs", g.n_in)
-    checked_head = checked_x + ["if p.__class__ is not list:", f"    _in_place(p, {g.n_par})"] \
-        + _checked_unpack(ps, "p", "parameters", g.n_par, into="pv")
+    # the parameters: a list is read as it is; anything else must be a float64 array (the one
+    # rule), read into a list of floats; p keeps its name, since it is updated in place
+    p_check = ["if p.__class__ is list:", "    pv = p", "else:", f"    _in_place(p, {g.n_par})",
+               f"    pv = _seq(p, {g.n_par}, 'parameters')"]
+    checked_head = checked_x + p_check + ["try:", *_indent(_unpack(ps, "pv") or ["pass"]), "except ValueError:",
+                                          f"    _seq(p, {g.n_par}, 'parameters')"]
     eta = ["if eta.__class__ is not float:", "    eta = _real(eta, 'eta')"]
     returns = f"return {g.out}, {_tup(g.pgrads)}" + (f", {_tup(g.xgrads)}" if g.input_grads else "")
     update = [f"p[:] = {_tup([f'{p} - eta * {q}' for p, q in zip(ps, g.sgd_pgrads)])}"] if ps else []
@@ -140,7 +136,7 @@ def _straight_line(g):
                             "    return sgd_step_exact(x, p, eta)", "p[:] = new"]),
                 f"    return {g.out}"]
     else:
-        step = ["def sgd_step(x, p, eta):", *_indent(checked_head[:len(checked_x) + 2]),
+        step = ["def sgd_step(x, p, eta):", *_indent(checked_x + p_check),
                 "    return sgd_step_exact(x, p, eta)"]
     blocks = [
         ["def forward(x, p):", *_indent(head), "    # forward pass", *_indent(fwd), f"    return {g.out}"],

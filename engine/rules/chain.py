@@ -88,7 +88,10 @@ def contributions(op, targets, g, args, out, dialect="call"):
             elif p.constant == 0.0:
                 result.append((target, "+", "0.0"))
             else:
-                text = p.contribution[dialect].fill(names)
+                # the seed gradient 1.0 (the output's own node): times(1.0, d) is d, bit for bit,
+                # in every dialect (1.0 * d == d for every float d, NaN and infinities included)
+                template = p.local[dialect] if g == "1.0" and p.kind == "local" else p.contribution[dialect]
+                text = template.fill(names)
                 result.append((target, "+", text if is_atom(text) else f"({text})"))
     return result
 
