@@ -162,3 +162,12 @@ def test_without_numba_the_python_backend_runs_the_same_lanes(monkeypatch, capsy
     assert cli.main(["--quick", "--no-plots", "--quiet", "--only", "symmetries", "--seeds", "8", "--workers", "1"]) == 0
     assert "384 distinct elements" in capsys.readouterr().out
     assert getattr(problems.network(HIGHAM).cost, "backend", "python") == "python"
+
+
+def test_with_numba_installed_the_demo_runs_on_the_numba_backend():
+    """The demo picks numba whenever the engine's numba backend imports (a silent fall back to the
+    Python backend once made --quick's width question twelve times slower)."""
+    import importlib.util
+    from demos.mysteries import problems
+    expected = "numba" if importlib.util.find_spec("numba") is not None else "python"
+    assert problems.backend() == expected

@@ -28,7 +28,7 @@ A, B = (1.0, 0.0), (0.0, 1.0)
 def backend():
     """"numba" when engine.compile's numba backend runs here, else "python" (same numbers, slower)."""
     try:
-        from engine.native import require_numba
+        from engine.compiler.numba import require_numba
         require_numba()
         return "numba"
     except ImportError:
