@@ -73,8 +73,9 @@ def main(argv=None):
     print(table(["method", "seconds", "ratio"], rows))
     print(f"\n(compiling the graph took {compile_seconds * 1e3:.1f} ms; classifications identical at every point)")
     if native:
-        print(f"(numba backend: importing numba and writing the module {native_seconds[0] * 1e3:.0f} ms, jit of forward_array "
-              f"{native_seconds[1] * 1e3:.0f} ms{', from numba' + chr(39) + 's cache' if native.jit_from_cache['forward_array'] else ''}"
+        cached = ", from numba's cache" if native.jit_from_cache["forward_array"] else ""
+        print(f"(numba backend: importing numba and writing the module {native_seconds[0] * 1e3:.0f} ms, "
+              f"jit of forward_array {native_seconds[1] * 1e3:.0f} ms{cached}"
               f"; numba / NumPy-vectorised time: {t_native / t_vec:.2f})")
 
 

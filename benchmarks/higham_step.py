@@ -162,7 +162,8 @@ def main(argv=None):
     flat = flat_parameters(initial_arrays())
     ks = sample_sequence(args.steps)
     ks_array = np.array(ks, dtype=np.int64)
-    rows = [EngineEager, EngineEagerUserStyle, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop, EngineNumbaLanes,
+    rows = [EngineEager, EngineEagerUserStyle, EngineCompiled, EngineCompiledLoop, EngineNumbaStep, EngineNumbaLoop,
+            EngineNumbaLanes,
             ref.Micrograd, ref.Torch, ref.NumpyNetbp, ref.StraightLine, ref.NumbaStraightLine]
     available = []
     for cls in rows:
@@ -211,7 +212,8 @@ def native_rows(args, flat, results):
           f", not in the times above)")
     ratio = results[EngineNumbaLoop][0] / results[ref.NumbaStraightLine][0]
     print(f"numba backend sgd_run / hand-written numba loop: {ratio:.2f} "
-          f"({results[EngineNumbaLoop][0] * 1e3:.0f} ns against {results[ref.NumbaStraightLine][0] * 1e3:.0f} ns per step)")
+          f"({results[EngineNumbaLoop][0] * 1e3:.0f} ns against "
+          f"{results[ref.NumbaStraightLine][0] * 1e3:.0f} ns per step)")
     if EngineNumbaLanes in results:
         print(f"numba backend, {EngineNumbaLanes.LANES} lanes against one run at a time (sgd_run): "
               f"{results[EngineNumbaLoop][0] / results[EngineNumbaLanes][0]:.2f}x the throughput per run-step "

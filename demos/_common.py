@@ -43,10 +43,12 @@ def require(demo, *modules, extra=None):
             missing.append(name)
     if missing:
         extra = extra or EXTRA_OF.get(missing[0], "demos")
-        local = ' (in a checkout: pip install -e ".[' + extra + ']")' if in_checkout() else ""
+        # the packages by name: that works wherever this copy came from (the project is not on an
+        # index, so "seebackprop[extra]" would not); in a checkout, the extra itself
+        local = f'; in a checkout: pip install -e ".[{extra}]"' if in_checkout() else ""
         names = [PACKAGE_OF.get(name, name) for name in missing]
         stop_missing(demo, f"needs {' and '.join(names)}, which {'is' if len(missing) == 1 else 'are'} "
-                           f"not installed: pip install \"seebackprop[{extra}]\"{local}")
+                           f"not installed: pip install {' '.join(names)} (the \"{extra}\" extra{local})")
 
 
 def stop_missing(demo, message):

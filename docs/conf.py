@@ -13,7 +13,6 @@ of the engine's layers on the architecture page is drawn by the build itself, fr
 source as it is (``docs/layers.py``, with Graphviz's ``dot``), into the site's ``_static/layers.svg``.
 """
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -44,6 +43,8 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 autodoc_default_options = {"members": True, "undoc-members": True, "member-order": "bysource"}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
+# numpy.typing.ArrayLike by its name, not the union of eight protocols it stands for
+autodoc_type_aliases = {"ArrayLike": "numpy.typing.ArrayLike"}
 autodoc_preserve_defaults = True
 add_module_names = False
 

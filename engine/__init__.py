@@ -27,7 +27,7 @@ from .core.eager import ClosureNodeError
 from .core.define import define
 # engine.max and engine.abs, as torch's; left out of __all__ so that "from engine import *" keeps
 # Python's max and abs (which work on Values too: abs(v) is v.abs())
-from .core.functions import abs, cos, exp, log, max, relu, sigmoid, sin, softplus, sqrt, tanh  # noqa: A004
+from .core.functions import abs, cos, exp, log, max, relu, sigmoid, sin, softplus, sqrt, tanh  # noqa: A004, F401
 from .core.gradcheck import gradient_error, numerical_gradient
 from .core.graph import NonFiniteError, edges, first_nonfinite, leaves, local_derivatives, topological_order
 from .compiler import CompiledGraph, CompileError, compile

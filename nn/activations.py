@@ -6,6 +6,9 @@ z node is the neuron's output. Any callable Value -> Value works too, but only n
 can be saved to a file (a function cannot be written to JSON).
 """
 
+from collections.abc import Callable
+from typing import Union
+
 import engine
 from engine import Value
 
@@ -19,6 +22,9 @@ NAMED = {
     "linear": None,
 }
 NAMES = tuple(NAMED)
+
+# what ``activation=`` takes: a name of NAMES ("identity" too), a callable Value -> Value, or None (linear)
+Activation = Union[str, Callable[[Value], Value], None]
 
 # The engine's functions and Value methods are recognised as the named activations, so that
 # MLP(..., activation=engine.sigmoid) is saveable and prints as "sigmoid".

@@ -22,20 +22,29 @@ Labels use 1-based indices, as the rest of nn: the weight of filter 1, channel 1
 of layer 2 is ``W[2][1,1,2,3]``.
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine import Value, affine
 from engine import max as vmax
+from engine.core.value import Operand
 
 from .checks import describe, integer
-from .initializers import check_init, draw, generator
+from .initializers import Seed, check_init, draw, generator
 from .atomic import assign
 from .module import Module, _as_float_array, parameter
 
+# what the layers take: x[c][i][j], channels of rows of numbers or Values (or a NumPy array of shape (C, H, W))
+Image = Union[Sequence[Sequence[Sequence[Operand]]], np.ndarray]
 
-def _image(x, channels, who, input_label):
+
+def _image(x, channels, who, input_label) -> list[list[list[Value]]]:
     """``x`` as a list of ``channels`` (None: any number) lists of equally long rows, numbers
     lifted to leaves labelled ``input_label(c, i, j)``; a clear error for anything else."""
     if isinstance(x, np.ndarray):
@@ -93,7 +102,8 @@ class Conv2d(Module):
     ``parameters()`` lists filter 1's weights in (c, i, j) order, its bias, then filter 2 ...
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, *, layer=2, init="pytorch", rng=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, layer: int = 2,
+                 init: str | None = "pytorch", rng: Seed = None) -> None:
         self.in_channels = integer(in_channels, "in_channels")
         self.out_channels = integer(out_channels, "out_channels")
         self.kernel_size = k = integer(kernel_size, "kernel_size")
@@ -106,7 +116,7 @@ class Conv2d(Module):
         self.biases = [parameter(b[f], f"b[{l}][{f + 1}]") for f in range(F)]
         self._input_label = _pixel_label(l, C)
 
-    def __call__(self, x):
+    def __call__(self, x: Image) -> list[list[list[Value]]]:
         x = _image(x, self.in_channels, f"conv layer {self.number}", self._input_label)
         k, l = self.kernel_size, self.number
         H, W = len(x[0]), len(x[0][0])
@@ -129,18 +139,18 @@ class Conv2d(Module):
             out.append(channel)
         return out
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for w, b in zip(self.filters, self.biases) for p in w + [b]]
 
-    def W_array(self):
+    def W_array(self) -> np.ndarray:
         k = self.kernel_size
         return np.array([[w.data for w in ws] for ws in self.filters]).reshape(
             self.out_channels, self.in_channels, k, k)
 
-    def b_array(self):
+    def b_array(self) -> np.ndarray:
         return np.array([b.data for b in self.biases])
 
-    def set_arrays(self, W, b):
+    def set_arrays(self, W: ArrayLike, b: ArrayLike) -> None:
         """Load filters of shape (F, C, k, k) and biases of shape (F,) (e.g. a torch conv's).
 
         Both are checked as ``Layer.set_arrays`` checks its arrays (shape, real and finite
@@ -149,13 +159,13 @@ class Conv2d(Module):
         k, l, F = self.kernel_size, self.number, self.out_channels
         W = _as_float_array(W, (F, self.in_channels, k, k), f"the filters W[{l}] of conv layer {l}")
         b = _as_float_array(b, (F,), f"the biases b[{l}] of conv layer {l}")
-        pairs = []
+        pairs: list[tuple[Value, float]] = []
         for ws, row, bias, bf in zip(self.filters, W.reshape(F, -1).tolist(), self.biases, b.tolist()):
             pairs += zip(ws, row)
             pairs.append((bias, bf))
         assign(pairs)
 
-    def summary(self):
+    def summary(self) -> str:
         k = self.kernel_size
         return (f"layer {self.number}: convolution, {self.out_channels} filters "
                 f"{k}×{k}×{self.in_channels}, {self.num_parameters()} parameters")
@@ -168,11 +178,11 @@ class Conv2d(Module):
 class MaxPool2d(Module):
     """The maximum of each ``size`` × ``size`` window (stride ``size``), labelled m[l]_f(r,s)."""
 
-    def __init__(self, size=2, *, layer=2):
+    def __init__(self, size: int = 2, *, layer: int = 2) -> None:
         self.size = integer(size, "pool size")
         self.number = integer(layer, "layer number", 2)
 
-    def __call__(self, x):
+    def __call__(self, x: Image) -> list[list[list[Value]]]:
         x = _image(x, None, f"max-pool layer {self.number}", _pixel_label(self.number, 2))
         q, l = self.size, self.number
         H, W = len(x[0]) // q, len(x[0][0]) // q
@@ -194,7 +204,7 @@ class MaxPool2d(Module):
             out.append(pooled)
         return out
 
-    def summary(self):
+    def summary(self) -> str:
         return f"layer {self.number}: max pooling {self.size}×{self.size}, stride {self.size}"
 
     def __repr__(self):
@@ -204,10 +214,10 @@ class MaxPool2d(Module):
 class ReLU(Module):
     """max(0, ·) on every entry of an image (a[l]_f(r,s)) or of a flat list (a[l]_j)."""
 
-    def __init__(self, *, layer=2):
+    def __init__(self, *, layer: int = 2) -> None:
         self.number = integer(layer, "layer number", 2)
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Any] | np.ndarray) -> list[Any]:
         l = self.number
         if hasattr(x, "__len__") and len(x) and not hasattr(x[0], "__len__"):  # a flat list
             return [_relu(v, f"a[{l}]_{j}") for j, v in enumerate(x, 1)]
@@ -215,7 +225,7 @@ class ReLU(Module):
         return [[[_relu(v, f"a[{l}]_{f}({r},{s})") for s, v in enumerate(row, 1)]
                  for r, row in enumerate(channel, 1)] for f, channel in enumerate(x, 1)]
 
-    def summary(self):
+    def summary(self) -> str:
         return f"layer {self.number}: ReLU"
 
     def __repr__(self):
@@ -232,7 +242,7 @@ class Flatten(Module):
     """An image (C × H × W) as one list, in (c, i, j) order as torch.flatten; no new nodes (plain
     numbers become leaves, as every layer makes them)."""
 
-    def __call__(self, x):
+    def __call__(self, x: Image) -> list[Value]:
         if hasattr(x, "__len__") and not isinstance(x, (str, bytes, Value)) and len(x) and \
                 all(isinstance(v, (Value, numbers.Real)) for v in x):
             raise TypeError(f"flatten takes an image (a list of channels of rows, C × H × W), got a flat "
@@ -240,7 +250,7 @@ class Flatten(Module):
         x = _image(x, None, "flatten", _pixel_label(2, 2))
         return [v for channel in x for row in channel for v in row]
 
-    def summary(self):
+    def summary(self) -> str:
         return "flatten"
 
     def __repr__(self):

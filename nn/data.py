@@ -7,11 +7,13 @@
 * ``logistic_1d(n, seed)``: a seeded one-feature logistic-regression set, for loss landscapes.
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
 
-from .initializers import generator
+from .initializers import Seed, generator
 from .checks import brief, integer
 
 # Higham & Higham §2: class A (circles) first, then class B (crosses).
@@ -21,7 +23,7 @@ _HIGHAM_CLASS = "AAAAABBBBB"
 HIGHAM_TARGETS = {"A": (1.0, 0.0), "B": (0.0, 1.0)}
 
 
-def higham_data():
+def higham_data() -> tuple[np.ndarray, np.ndarray]:
     """(X, Y): X of shape (10, 2), the points x_i in the unit square; Y of shape (10, 2), the
     targets y(x_i) = (1, 0) for class A (i = 1..5) and (0, 1) for class B (i = 6..10)."""
     X = np.array(_HIGHAM_X, dtype=float)
@@ -29,19 +31,19 @@ def higham_data():
     return X, Y
 
 
-def higham_classes():
+def higham_classes() -> np.ndarray:
     """The class letters of the ten points, "A" or "B", as a NumPy array of strings."""
     return np.array(list(_HIGHAM_CLASS))
 
 
-def xor_data():
+def xor_data() -> tuple[np.ndarray, np.ndarray]:
     """(X, y): X = [[0, 0], [0, 1], [1, 0], [1, 1]] and y = [0, 1, 1, 0] (floats)."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0.0, 1.0, 1.0, 0.0])
     return X, y
 
 
-def xor_solution():
+def xor_solution() -> dict[str, np.ndarray]:
     """Goodfellow et al.'s exact XOR network f(x) = wᵀ max{0, Wᵀx + c} + b (eqs. 6.3–6.6) as
     arrays for ``MLP(2, [2, 1], activation="relu").set_arrays(...)``: the book's Wᵀ is W[2]
     (rows = hidden units), c is b[2], wᵀ is W[3] and b is b[3]."""
@@ -59,7 +61,7 @@ def _nonnegative(x, what):
     return float(x)
 
 
-def two_moons(n=100, noise=0.1, seed=0):
+def two_moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
     """(X, y): n points on two interleaving half circles, y in {0, 1}, shuffled.
 
     Class 0 lies on the upper half circle (cos t, sin t), class 1 on the lower one
@@ -80,7 +82,8 @@ def two_moons(n=100, noise=0.1, seed=0):
     return X[order], y[order]
 
 
-def logistic_1d(n=100, seed=0, *, weight=2.0, bias=-0.5):
+def logistic_1d(n: int = 100, seed: Seed = 0, *, weight: float = 2.0,
+                bias: float = -0.5) -> tuple[np.ndarray, np.ndarray]:
     """(x, y): a synthetic logistic-regression set with one feature.
 
     x_i ~ N(0, 1) and y_i ~ Bernoulli(σ(weight · x_i + bias)), so the model ŷ = σ(w x + b) fits it

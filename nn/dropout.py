@@ -8,23 +8,27 @@ as inputs (``masks`` holds the last call's), and a fresh mask drawn by ``sample`
 every step. Draws come from the layer's own seeded generator, never from a global state.
 """
 
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from engine import Value
+from engine.core.value import Operand
 
 from .checks import describe, integer
-from .initializers import generator
+from .initializers import Seed, generator
 from .module import Module
 
 
 # The dropout calls of the forward passes made inside ``calls()``: [(layer, mask leaves)] in the
 # order they happen. Compiled training records its graph this way, to learn which masks a sample's
 # pass draws (and feed fresh ones, drawn as the eager pass draws them, at every step).
-_CALLS = contextvars.ContextVar("nn_dropout_calls", default=None)
+_CALLS: contextvars.ContextVar[_Calls | None] = contextvars.ContextVar("nn_dropout_calls", default=None)
 
 
 @contextlib.contextmanager
@@ -49,7 +53,15 @@ class _Calls:
 class Dropout(Module):
     """Zero each entry with probability ``p`` in training mode (``train()``); identity in ``eval()``."""
 
-    def __init__(self, p=0.5, *, layer=2, rng=None):
+    # declared here for type checkers: they cannot see __init__ past its check of p (to mypy a float is
+    # never a numbers.Real, so everything after that check looks unreachable)
+    p: float
+    number: int
+    rng: np.random.Generator
+    training: bool
+    masks: list[Value]  # the mask leaves d[l]_k of the last call in training mode ([] in eval mode)
+
+    def __init__(self, p: float = 0.5, *, layer: int = 2, rng: Seed = None) -> None:
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must be a number in [0, 1), got {describe(p)}")
         self.p = float(p)
@@ -58,18 +70,18 @@ class Dropout(Module):
         self.training = True
         self.masks = []
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Dropout:
         self.training = bool(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Dropout:
         return self.train(False)
 
-    def sample(self, n, size):
+    def sample(self, n: int, size: int) -> np.ndarray:
         """n masks of ``size`` entries, shape (n, size): 0 with probability p, else 1/(1 − p)."""
         return np.where(self.rng.random((n, size)) < self.p, 0.0, 1.0 / (1.0 - self.p))
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Operand] | np.ndarray) -> list[Operand]:
         if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
             raise TypeError(f"dropout layer {self.number} takes a list of Values, got {describe(x)}")
         for k, v in enumerate(x, 1):
@@ -94,7 +106,7 @@ class Dropout(Module):
             out.append(y)
         return out
 
-    def summary(self):
+    def summary(self) -> str:
         return f"layer {self.number}: dropout p = {self.p:g}"
 
     def __repr__(self):

@@ -19,12 +19,17 @@ MLP draws layer 2, then layer 3, ... from one source. So a network is a function
 
 import numbers
 import random
+from typing import Union
 
 import numpy as np
 
 from .checks import brief
 
 INITS = ("uniform", "normal", "micrograd", "zeros", "pytorch")
+
+# what ``rng=`` and ``seed=`` take: a NumPy Generator (used as is), an int seed, or None (for a
+# network's parameters Python's ``random``, as micrograd; for anything else a fresh unseeded Generator)
+Seed = Union[int, np.random.Generator, None]
 
 
 def generator(rng):

@@ -16,21 +16,34 @@ Conventions, for every function here:
   ``max``, in the graph, and takes a one-hot target, so it compiles.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any, Union
+
+import numpy as np
 
 from engine import Value, affine
 from engine import max as vmax
+from engine.core.value import Operand
 
 from .checks import brief
+from .module import Module
 
 # Probabilities are squeezed into [_EPS, 1 - _EPS] before their logarithm is taken.
 _EPS = 1e-12
 
+# what the losses take, as the conventions above say: a prediction is one Value or a list of them; a
+# target a number, a list of numbers (or of leaf Values standing for them) or a NumPy array
+Prediction = Union[Value, Sequence[Value]]
+Target = Union[Operand, Sequence[Operand], np.ndarray]
+
 
 # ---------------------------------------------------------------------------- helpers
 
-def _values(pred, what="predictions"):
+def _values(pred, what="predictions") -> list[Value]:
     """A prediction as a list of Values (a single Value becomes a list of one)."""
     if isinstance(pred, Value):
         return [pred]
@@ -42,7 +55,7 @@ def _values(pred, what="predictions"):
     return list(pred)
 
 
-def _numbers(target, n, what="targets", pred_what="predictions"):
+def _numbers(target, n, what="targets", pred_what="predictions") -> list[Any]:  # floats and Values
     """A target as a list of n floats (a single number when n == 1 is fine)."""
     if (isinstance(target, numbers.Real) and not isinstance(target, bool)) or target.__class__ is Value:
         target = [target]
@@ -50,7 +63,7 @@ def _numbers(target, n, what="targets", pred_what="predictions"):
         raise TypeError(f"{what} must be a number or a list of numbers, got {type(target).__name__}")
     if len(target) != n:
         raise ValueError(f"{n} {pred_what} but {len(target)} {what}: the lengths must match")
-    out = []
+    out: list[Any] = []
     for i, t in enumerate(target):
         if t.__class__ is Value:  # a target recorded as a leaf, e.g. an input of engine.compile
             out.append(t)
@@ -89,11 +102,11 @@ def _labelled(v, label):
 
 # ---------------------------------------------------------------------------- the paper's cost
 
-def half_squared_error(a, y):
+def half_squared_error(a: Prediction, y: Target) -> Value:
     """C = ½‖y − a‖² = ½ Σ_k (y_k − a_k)²: the cost of one sample, Higham & Higham eq. (5.1).
 
     ``a`` is the network's output (a Value or a list of Values), ``y`` the target."""
-    if a.__class__ is list and y.__class__ is list and len(a) == len(y):
+    if type(a) is list and type(y) is list and len(a) == len(y):  # type(), not __class__: mypy narrows on it
         # the common case in a training loop, checked as it goes: Values against floats
         squares = []
         for ak, yk in zip(a, y):
@@ -110,7 +123,7 @@ def half_squared_error(a, y):
     return _labelled(0.5 * total(squares), "C")
 
 
-def quadratic_cost(outputs, targets):
+def quadratic_cost(outputs: Sequence[Prediction], targets: Sequence[Target] | np.ndarray) -> Value:
     """Cost = (1/N) Σ_i ½‖y_i − a_i‖²: the paper's cost over N samples, eq. (2.6).
 
     ``outputs`` holds one output per sample (a list of Values, or a Value for a network with one
@@ -147,7 +160,7 @@ def _flatten_targets(target):
     return flat
 
 
-def mse(pred, target):
+def mse(pred: Prediction | Sequence[Sequence[Value]], target: Target | Sequence[Sequence[Operand]]) -> Value:
     """Mean squared error (1/n) Σ (y − ŷ)² over all entries (no ½, unlike the paper's cost).
 
     ``pred`` is a Value, a list of Values, or a list of such lists (one per sample), and
@@ -165,7 +178,7 @@ def _check_probability_targets(y):
             raise ValueError(f"binary cross entropy: targets must lie in [0, 1], target {i} is {brief(t)}")
 
 
-def binary_cross_entropy(p, y, eps=_EPS):
+def binary_cross_entropy(p: Prediction, y: Target, eps: float = _EPS) -> Value:
     """−(1/n) Σ [y log p + (1 − y) log(1 − p)] from probabilities p (mean over samples).
 
     Each p must lie in [0, 1]. It is squeezed to p' = ε + (1 − 2ε) p with ε = ``eps`` (1e-12)
@@ -191,7 +204,7 @@ def binary_cross_entropy(p, y, eps=_EPS):
     return _labelled(mean(terms), "BCE")
 
 
-def binary_cross_entropy_with_logits(z, y):
+def binary_cross_entropy_with_logits(z: Prediction, y: Target) -> Value:
     """(1/n) Σ [softplus(z) − y z]: binary cross entropy of p = σ(z), from the logit z.
 
     The same number as ``binary_cross_entropy(sigmoid(z), y)`` (since −log σ(z) = softplus(−z)
@@ -221,7 +234,8 @@ def _softmax_ce_one(logits, t):
     return log_sum - (logits[t] - shift)
 
 
-def softmax_cross_entropy(logits, target_index):
+def softmax_cross_entropy(logits: Sequence[Value] | Sequence[Sequence[Value]],
+                          target_index: int | Sequence[int] | np.ndarray) -> Value:
     """−log softmax(z)_t = log Σ_k e^(z_k − m) − (z_t − m), with m = max_k z_k.
 
     ``logits`` is a list of Values (one sample) and ``target_index`` the 0-based index of the true
@@ -231,7 +245,8 @@ def softmax_cross_entropy(logits, target_index):
     if isinstance(logits, Value):
         raise TypeError("softmax_cross_entropy takes a list of logits (one per class), not one Value")
     if len(logits) and not isinstance(logits[0], Value) and hasattr(logits[0], "__len__"):
-        if isinstance(target_index, numbers.Integral) or not hasattr(target_index, "__len__"):
+        # int too, for mypy: to it an int is never a numbers.Integral, so that check alone narrows nothing
+        if isinstance(target_index, (int, numbers.Integral)) or not hasattr(target_index, "__len__"):
             raise TypeError("for a batch of logits give one target index per sample")
         if len(logits) != len(target_index):
             raise ValueError(f"{len(logits)} samples of logits but {len(target_index)} target indices")
@@ -246,7 +261,7 @@ def softmax_cross_entropy(logits, target_index):
     return _labelled(_softmax_ce_one(z, _class_index(target_index, len(z))), "CE")
 
 
-def softmax_log_loss(logits, y):
+def softmax_log_loss(logits: Sequence[Value], y: Sequence[Operand] | np.ndarray) -> Value:
     """The log loss of the softmax, Higham & Higham (7.4): −Σ_k y_k log softmax(z)_k, one sample.
 
     ``logits`` z is a list of Values; ``y`` the one-hot vector of the true class (numbers, or leaf
@@ -278,7 +293,7 @@ def softmax_log_loss(logits, y):
     return _labelled(log_sum + affine(weights, [m] + z), "C")
 
 
-def hinge_loss(scores, labels):
+def hinge_loss(scores: Prediction, labels: Target) -> Value:
     """(1/n) Σ max(0, 1 − y_i s_i) with labels y_i = ±1: the max-margin loss of micrograd's demo.
 
     ``scores`` is a Value or a list of Values (one score per sample)."""
@@ -311,7 +326,7 @@ def _weights(module_or_params):
     return out
 
 
-def l2_penalty(module_or_params, alpha):
+def l2_penalty(module_or_params: Module | Iterable[Value] | Iterable[tuple[str, Value]], alpha: float) -> Value:
     """alpha Σ w² over the weights (Goodfellow et al. §7.1: biases are not penalised).
 
     From a Module: the parameters whose names start with "W". From a list of Values: every Value

@@ -13,15 +13,21 @@ a forward pass through the Higham network creates 14 operation nodes (plus one l
 a graph drawing reads like eq. (5.2).
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine import Value, affine
+from engine.core.value import Operand
 
-from .activations import display_name, resolve
+from .activations import Activation, display_name, resolve
 from .atomic import assign
-from .initializers import check_init, draw, source
+from .initializers import Seed, check_init, draw, source
 from .checks import brief, describe, integer
 
 
@@ -43,7 +49,7 @@ def _check_input(x, expected, who):
             raise TypeError(f"{who} input {k} is {describe(xk)}: expected a number or a Value")
 
 
-def _as_float_array(value, shape, name, column_ok=False):
+def _as_float_array(value, shape, name, column_ok=False) -> np.ndarray:
     """``value`` as a float array of ``shape`` (also (n, 1) for a bias if ``column_ok``), with
     real, finite entries; a clear ValueError naming the array otherwise."""
     arr = np.asarray(value)
@@ -77,25 +83,28 @@ def parameter(x, label):
 class Module:
     """Base class: anything that owns parameters (micrograd's ``Module``, with names)."""
 
-    def parameters(self):
+    if TYPE_CHECKING:  # every module of nn defines it, and so does a model of your own that you train
+        def __call__(self, x: Any) -> Any: ...
+
+    def parameters(self) -> list[Value]:
         """The parameter Values, in a fixed order."""
         return []
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """[(name, Value)] in ``parameters()`` order. The base class names a parameter by its
         label, or p1, p2 ... when it has none; Neuron, Layer and MLP use W[l][j,k] and b[l][j]."""
         return [(p.label or f"p{i}", p) for i, p in enumerate(self.parameters(), 1)]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's grad to 0: ``backward()`` adds into the parameters' grads (as in
         PyTorch and micrograd), so call this between training steps."""
         for p in self.parameters():
             p.grad = 0.0
 
-    def num_parameters(self):
+    def num_parameters(self) -> int:
         return len(self.parameters())
 
-    def summary(self):
+    def summary(self) -> str:
         return f"{type(self).__name__}: {self.num_parameters()} parameters"
 
     def __str__(self):
@@ -134,8 +143,9 @@ class Neuron(Module):
     accepted as it is: ``nonlin`` True is ReLU, False is linear.
     """
 
-    def __init__(self, nin, activation=None, *, nonlin=None, layer=2, index=1, init=None, rng=None,
-                 weights=None, bias=None):
+    def __init__(self, nin: int, activation: Activation | bool = None, *, nonlin: bool | None = None,
+                 layer: int = 2, index: int = 1, init: str | None = None, rng: Seed = None,
+                 weights: Sequence[float] | np.ndarray | None = None, bias: float | np.ndarray | None = None) -> None:
         self.nin = integer(nin, "nin")
         self.layer = integer(layer, "layer number", 2)
         self.index = integer(index, "neuron index")
@@ -157,7 +167,7 @@ class Neuron(Module):
         self._z_label = f"z[{l}]_{j}"
         self._a_label = f"a[{l}]_{j}"
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Operand] | np.ndarray) -> Value:
         try:
             z = affine(self.w, x, self.b)
         except (TypeError, ValueError):
@@ -171,15 +181,15 @@ class Neuron(Module):
         a.label = self._a_label
         return a
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         l, j = self.layer, self.index
         return ([(f"W[{l}][{j},{k}]", w) for k, w in enumerate(self.w, 1)]
                 + [(f"b[{l}][{j}]", self.b)])
 
-    def summary(self):
+    def summary(self) -> str:
         return (f"neuron {self.index} of layer {self.layer}: {len(self.w)} inputs, "
                 f"{display_name(self.activation)}, {self.num_parameters()} parameters")
 
@@ -197,7 +207,8 @@ class Layer(Module):
     ``Layer(nin, nout, nonlin=False)`` is accepted as it is.
     """
 
-    def __init__(self, nin, nout, activation=None, *, nonlin=None, layer=2, init=None, rng=None):
+    def __init__(self, nin: int, nout: int, activation: Activation | bool = None, *, nonlin: bool | None = None,
+                 layer: int = 2, init: str | None = None, rng: Seed = None) -> None:
         self.nin = integer(nin, "nin")
         self.nout = integer(nout, "nout")
         self.number = integer(layer, "layer number", 2)
@@ -211,7 +222,7 @@ class Layer(Module):
         name = "x_" if self.number == 2 else f"a[{self.number - 1}]_"
         self._input_labels = [f"{name}{k}" for k in range(1, self.nin + 1)]
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Operand] | np.ndarray) -> Value | list[Value]:
         if x.__class__ is not list or len(x) != self.nin:
             _check_input(x, self.nin, f"layer {self.number}")
         try:  # numbers become shared input leaves, as in MLP.__call__
@@ -223,34 +234,34 @@ class Layer(Module):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         return [item for n in self.neurons for item in n.named_parameters()]
 
     # the paper's view -----------------------------------------------------------
 
     @property
-    def W(self):
+    def W(self) -> list[list[Value]]:
         """W[l] as a list of rows of Values: row j holds the weights of neuron j."""
         return [list(n.w) for n in self.neurons]
 
     @property
-    def b(self):
+    def b(self) -> list[Value]:
         """b[l] as a list of Values."""
         return [n.b for n in self.neurons]
 
-    def W_array(self):
+    def W_array(self) -> np.ndarray:
         """W[l] as a NumPy array of shape (nout, nin)."""
         return np.array([[w.data for w in n.w] for n in self.neurons], dtype=float).reshape(
             self.nout, self.nin)
 
-    def b_array(self):
+    def b_array(self) -> np.ndarray:
         """b[l] as a NumPy array of shape (nout,)."""
         return np.array([n.b.data for n in self.neurons], dtype=float)
 
-    def set_arrays(self, W, b):
+    def set_arrays(self, W: ArrayLike, b: ArrayLike) -> None:
         """Set W[l] (shape (nout, nin)) and b[l] (shape (nout,) or (nout, 1)) from arrays.
 
         Both are checked (shape, real finite numbers) before anything changes; the parameter
@@ -274,7 +285,7 @@ class Layer(Module):
     def _assign(self, W, b):
         assign(self._pairs(W, b))  # all or nothing, even under Ctrl-C
 
-    def summary(self):
+    def summary(self) -> str:
         return _table(*self._summary_rows())
 
     def _summary_rows(self):
@@ -297,8 +308,8 @@ class MLP(Module):
         MLP(2, [2, 3, 2], activation="sigmoid", output_activation="sigmoid", init="normal", rng=seed)
     """
 
-    def __init__(self, nin, nouts, activation="relu", output_activation="linear", *,
-                 init=None, rng=None):
+    def __init__(self, nin: int, nouts: Iterable[int], activation: Activation = "relu",
+                 output_activation: Activation = "linear", *, init: str | None = None, rng: Seed = None) -> None:
         self.nin = integer(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"nouts must be a list of layer sizes such as [2, 3, 2], got {describe(nouts)}")
@@ -316,11 +327,11 @@ class MLP(Module):
         self.output_activation = self.layers[-1].activation
 
     @property
-    def sizes(self):
+    def sizes(self) -> list[int]:
         """[n_1, n_2, ..., n_L]: the input size, then the number of neurons of each layer."""
         return [self.nin] + list(self.nouts)
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Operand] | np.ndarray) -> Value | list[Value]:
         if x.__class__ is not list or len(x) != self.nin:
             _check_input(x, self.nin, "MLP")
         try:
@@ -336,20 +347,20 @@ class MLP(Module):
             raise
         return a[0] if len(a) == 1 else a
 
-    def layer(self, l):
+    def layer(self, l: int) -> Layer:
         """The Layer with paper number ``l`` (2 .. L; layer 1 is the input)."""
         L = len(self.layers) + 1
         if isinstance(l, bool) or not isinstance(l, numbers.Integral) or not 2 <= l <= L:
             raise IndexError(f"this MLP has layers 2 to {L} (layer 1 is the input), got {brief(l)}")
         return self.layers[l - 2]
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         return [item for layer in self.layers for item in layer.named_parameters()]
 
-    def arrays(self):
+    def arrays(self) -> dict[str, np.ndarray]:
         """{"W[2]": array, "b[2]": array, "W[3]": ...}: the paper's weight matrices and bias vectors."""
         out = {}
         for layer in self.layers:
@@ -357,7 +368,7 @@ class MLP(Module):
             out[f"b[{layer.number}]"] = layer.b_array()
         return out
 
-    def set_arrays(self, arrays):
+    def set_arrays(self, arrays: dict[str, Any]) -> None:
         """Set weights and biases from a dict like the one ``arrays()`` returns. Any subset of the
         keys may be given; every array is checked before any parameter changes."""
         if not isinstance(arrays, dict):
@@ -374,7 +385,7 @@ class MLP(Module):
             checked.append((layer, *layer._checked_arrays(W, b)))
         assign([pair for layer, W, b in checked for pair in layer._pairs(W, b)])  # all or nothing
 
-    def summary(self):
+    def summary(self) -> str:
         return _table(*self._summary_rows())
 
     def _summary_rows(self):

@@ -6,13 +6,17 @@ Values; the list is fixed when the optimizer is made. ``lr`` and the other setti
 attributes and may be changed between steps (a learning-rate schedule).
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Iterable
 
 from engine import Value
 
 from .atomic import set_each
 from .checks import brief, describe
+from .module import Module
 
 
 def _param_list(params):
@@ -57,16 +61,16 @@ class Optimizer:
     state) and inherits ``step()``; one that writes its own ``step()`` works too, without that
     guarantee."""
 
-    def __init__(self, params, lr):
+    def __init__(self, params: Module | Iterable[Value], lr: float) -> None:
         self.params = _param_list(params)
         self.lr = _number(lr, "lr")
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's grad to 0: ``backward()`` adds into them, so call this before each step."""
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         """One update of every parameter from its ``.grad``, all or nothing."""
         self._commit(self._propose())
 
@@ -94,10 +98,12 @@ class SGD(Optimizer):
     With the defaults this is the paper's update p ← p − η ∇C (Higham & Higham eq. 4.7).
     """
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
+    def __init__(self, params: Module | Iterable[Value], lr: float, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0, dampening: float = 0.0) -> None:
         super().__init__(params, lr)
         self.momentum = _number(momentum, "momentum", high=1.0, high_open=True,
-                                why=": at 1 or more the momentum buffer never forgets a gradient and grows without bound")
+                                why=": at 1 or more the momentum buffer never forgets a gradient and grows "
+                                    "without bound")
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.dampening = _number(dampening, "dampening", high=1.0)
         if not isinstance(nesterov, bool):
@@ -105,7 +111,7 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
-        self.buffers = None  # momentum buffers, made at the first step
+        self.buffers: list[float] | None = None  # momentum buffers, made at the first step
 
     def _propose(self):
         lr = self.lr
@@ -139,7 +145,8 @@ class Adam(Optimizer):
     m and v start at 0.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Module | Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         try:
             beta1, beta2 = betas

@@ -13,14 +13,17 @@ Random numbers come only from the NumPy Generator given (or made from an int see
 from the same seed yields the same indices, and no global random state is touched.
 """
 
+from __future__ import annotations
 
-from .initializers import generator
+from collections.abc import Iterator
+
+from .initializers import Seed, generator
 from .checks import brief, integer
 
 
 
 
-def approach1(n, rng=None, *, m=1):
+def approach1(n: int, rng: Seed = None, *, m: int = 1) -> Iterator[list[int]]:
     """Epochs: a fresh random permutation of range(n) each epoch, cut into steps of m indices
     (m = 1, the paper's Approach 1, by default; the last step of an epoch is shorter when m does
     not divide n, so that each epoch still visits every index exactly once)."""
@@ -37,7 +40,7 @@ def _epochs(n, m, rng):
             yield order[start:start + m]
 
 
-def approach2(n, m, rng=None):
+def approach2(n: int, m: int, rng: Seed = None) -> Iterator[list[int]]:
     """Mini-batches: m indices drawn uniformly from range(n) with replacement, for every step."""
     n = integer(n, "n")
     m = integer(m, "the batch size m")
@@ -54,7 +57,7 @@ def _draws(n, m, rng):
         yield from rng.integers(0, n, size=(_BLOCK, m)).tolist()
 
 
-def full_batch(n):
+def full_batch(n: int) -> Iterator[list[int]]:
     """Every step uses all n samples: plain gradient descent on the full cost."""
     n = integer(n, "n")
     return _repeat(list(range(n)))
@@ -77,7 +80,7 @@ def canonical(name):
     return key
 
 
-def schedule(name, n, m=1, rng=None):
+def schedule(name: str, n: int, m: int = 1, rng: Seed = None) -> Iterator[list[int]]:
     """The scheme called ``name`` ("approach1", "approach2" or "full") for n samples and batch
     size m (ignored by "full"); ``rng`` a Generator or an int seed."""
     key = canonical(name)

@@ -31,6 +31,8 @@ it holds. An MLP, a Layer and a Neuron are still written as version 1, which rec
   cannot be written to JSON, so ``save`` refuses a module that uses one.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
 import math
@@ -38,6 +40,7 @@ import os
 import secrets
 import shutil
 import stat
+from typing import TypeVar
 
 from engine.core.files import kind, shown
 
@@ -52,6 +55,8 @@ from .sequential import Sequential
 FORMAT = "seebackprop.module"
 VERSION = 2  # 2: every layer of a Sequential (and of your own modules) is recorded and checked
 READABLE = (1, 2)
+
+_M = TypeVar("_M", bound=Module)  # load_into returns the module it is given, as its own type
 
 
 # ---------------------------------------------------------------------------- writing
@@ -154,7 +159,8 @@ def document(module):
     own that holds no modules (version 1 recorded those completely, so older programs still read
     them), 2 for anything else."""
     arch = architecture(module)
-    version = 1 if arch["type"] in ("MLP", "Layer", "Neuron") or arch == {"type": "Module", "class": arch.get("class")} \
+    plain = arch == {"type": "Module", "class": arch.get("class")}
+    version = 1 if arch["type"] in ("MLP", "Layer", "Neuron") or plain \
         else VERSION
     return {"format": FORMAT, "version": version, "architecture": arch, "parameters": _parameters(module)}
 
@@ -174,7 +180,7 @@ def _refuse_unless_regular(target, path):
                               f"replaces only a regular file or creates a new one, so it is left as it is")
 
 
-def save(module, path):
+def save(module: Module, path: str | os.PathLike[str]) -> None:
     """Write ``module``'s architecture and parameters to ``path`` as JSON, atomically.
 
     ``path`` must be a new file or an existing regular file (through a symbolic link: the file it
@@ -437,7 +443,7 @@ def _checked_values(module, doc, path):
     return out
 
 
-def load_into(module, path):
+def load_into(module: _M, path: str | os.PathLike[str]) -> _M:
     """Set ``module``'s parameters from the file at ``path``. The file is checked completely
     first: its whole architecture (for a Sequential every layer, activation, dropout rate and
     layer number) must be the module's; on any problem, or a Ctrl-C, nothing changes. Returns the
@@ -521,7 +527,7 @@ def _parameter_count(arch, depth=0):
     return None
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> Module:
     """A new module (MLP, Layer, Neuron or a Sequential of nn's layers) built from the architecture
     stored at ``path``, with its saved parameters. A Dropout layer's masks come from a fresh
     generator (the file holds no random state): give it one with ``layer.rng = ...``."""

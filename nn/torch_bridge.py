@@ -14,11 +14,18 @@ PyTorch is optional: it is imported only when one of these functions is called, 
 they raise an ImportError that says how to install it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .activations import resolve
 from .checks import brief, describe
 from .module import MLP
 
-INSTALL = "pip install torch (or pip install 'seebackprop[torch]')"
+if TYPE_CHECKING:  # for the annotations only: PyTorch is imported when a function is called
+    import torch
+
+INSTALL = 'pip install torch (the "torch" extra)'
 
 # our activation name -> the name of the torch.nn module class
 _TORCH_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
@@ -33,7 +40,7 @@ def require_torch(who):
     return torch
 
 
-def to_torch(mlp):
+def to_torch(mlp: MLP) -> torch.nn.Sequential:
     """A ``torch.nn.Sequential`` computing the same function as ``mlp`` in float64, with its
     parameters (copied: training one does not change the other)."""
     torch = require_torch("nn.to_torch")
@@ -101,7 +108,7 @@ def _float64_array(torch, tensor, name):
     return tensor.detach().to("cpu", torch.float64).numpy().copy()
 
 
-def from_torch(module):
+def from_torch(module: torch.nn.Module) -> MLP:
     """The ``MLP`` computing what ``module`` computes, with its parameters.
 
     ``module`` is a ``torch.nn.Sequential`` of ``Linear`` layers (with biases), each followed by at
@@ -118,8 +125,8 @@ def from_torch(module):
     if not isinstance(module, torch.nn.Sequential):
         raise TypeError(f"from_torch reads a torch.nn.Sequential of Linear layers and activations, got "
                         f"{type(module).__name__}: the forward() of another kind of Module cannot be read")
-    layers = []   # [Linear, activation name]
-    owner = {}    # id of a parameter tensor -> the module that holds it first
+    layers: list[list[Any]] = []   # [Linear, activation name]
+    owner: dict[int, int] = {}     # id of a parameter tensor -> the module that holds it first
     for i, m in enumerate(_flattened(torch, module)):
         if isinstance(m, torch.nn.Linear):
             if m.bias is None:

@@ -11,17 +11,23 @@ Everything random comes from ``seed`` (the sampling scheme's generator): with th
 parameters, data and settings, two runs give the same numbers bit for bit.
 """
 
+from __future__ import annotations
+
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import losses
 from .atomic import assign
 from .checks import brief, describe, integer
-from .initializers import generator
+from .initializers import Seed, generator
+from .module import Module
 from .optim import SGD, Optimizer
 from .sampling import canonical, schedule
 from engine import Value
@@ -30,7 +36,7 @@ ON_NONFINITE = ("raise", "ignore")
 
 # Per-sample losses by name: loss(output, target) -> Value. The recorded cost is their mean over
 # the data set, so "quadratic" records the paper's Cost (eq. 2.6) = (1/N) Σ ½‖y − F(x)‖².
-LOSSES = {
+LOSSES: dict[str, Callable[..., Value]] = {
     "quadratic": losses.half_squared_error,
     "mse": losses.mse,
     "bce_logits": losses.binary_cross_entropy_with_logits,
@@ -44,15 +50,15 @@ LOSSES = {
 class History:
     """What ``train`` recorded: ``costs[i]`` is the full-data cost after ``steps[i]`` steps
     (step 0 is the initial network), ``seconds`` the wall-clock time of the whole run."""
-    steps: list = field(default_factory=list)
-    costs: list = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
     seconds: float = 0.0
     loss: str = "quadratic"
     scheme: str = "approach2"
     seed: object = 0
 
     @property
-    def final_cost(self):
+    def final_cost(self) -> float | None:
         return self.costs[-1] if self.costs else None
 
     def __repr__(self):
@@ -99,7 +105,9 @@ def prepare_data(model, X, Y):
     return X.astype(float).tolist(), Y.tolist()
 
 
-def gradient_step(model, inputs, targets, indices, loss_fn, optimizer, check_finite=False):
+def gradient_step(model: Module, inputs: Sequence[Sequence[float]] | np.ndarray, targets: Sequence[Any] | np.ndarray,
+                  indices: Sequence[int], loss_fn: Callable[[Any, Any], Value], optimizer: Optimizer,
+                  check_finite: bool = False) -> float:
     """One step: the batch cost (1/m) Σ_k C_k over the samples ``indices`` as one graph,
     ``zero_grad()``, one backward pass (which adds into the grads), one optimizer step. Returns
     the batch cost (a float, before the update)."""
@@ -120,7 +128,8 @@ def _gradient(model, inputs, targets, indices, loss_fn, optimizer, check_finite)
     return cost.data
 
 
-def full_cost(model, inputs, targets, loss_fn):
+def full_cost(model: Module, inputs: Sequence[Sequence[float]] | np.ndarray, targets: Sequence[Any] | np.ndarray,
+              loss_fn: Callable[[Any, Any], Value]) -> float:
     """(1/N) Σ_i C_i over the whole data set, as a float (no graph is kept). For the quadratic
     loss this is the paper's Cost (eq. 2.6); netbp.m plots Σ_i ‖y_i − F(x_i)‖², 20 times it for
     the ten points."""
@@ -146,7 +155,7 @@ class TrainingDiverged(ArithmeticError):
     """Training met a NaN or an infinity and stopped. ``step`` is the step at which it happened,
     ``what`` what went non-finite, ``history`` the costs recorded until then."""
 
-    def __init__(self, message, step, what, history):
+    def __init__(self, message: str, step: int, what: str, history: History) -> None:
         super().__init__(message)
         self.step, self.what, self.history = step, what, history
 
@@ -249,9 +258,10 @@ def _progress_bar(progress, steps):
     return tqdm(total=steps, unit="step", desc="training", file=sys.stderr, leave=False)
 
 
-def train(model, X, Y, *, loss="quadratic", optimizer=None, lr=0.05, scheme="approach2",
-          batch_size=1, steps=1000, seed=0, record_every=100, progress=None, compiled=False,
-          check_finite=False, on_nonfinite="raise"):
+def train(model: Module, X: ArrayLike, Y: ArrayLike, *, loss: str | Callable[[Any, Any], Value] = "quadratic",
+          optimizer: Optimizer | None = None, lr: float = 0.05, scheme: str = "approach2", batch_size: int = 1,
+          steps: int = 1000, seed: Seed = 0, record_every: int = 100, progress: bool | None = None,
+          compiled: bool = False, check_finite: bool = False, on_nonfinite: str = "raise") -> History:
     """Train ``model`` on inputs X (N, nin) and targets Y (N,) or (N, outputs) and return a History.
 
     * ``loss``: "quadratic" (per sample ½‖y − F(x)‖², recorded cost = the paper's Cost), "mse",

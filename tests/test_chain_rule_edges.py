@@ -114,7 +114,7 @@ def test_sgd_run_equals_sgd_step_by_step_when_a_zero_derivative_meets_an_infinit
         rows, order, start, backend):
     # both backends run sgd_run with IEEE products first and repeat the call exactly on a NaN
     if backend == "numba":
-        pytest.importorskip("numba", reason='numba not installed: pip install "seebackprop[fast]"')
+        pytest.importorskip("numba", reason='numba not installed: pip install numba')
     x, w = Value(1.0, label="x"), Value(0.5, label="w")
     out = (w * x).relu() ** 0.5 + w * 0.1
     cg = engine.compile(out, [x], [w], backend=backend)

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 import engine
+import engine.compiler.python
 from engine import Value
 
-BACKENDS = ["python", "numba"]
+BACKENDS = ["python", "python-chunked", "numba"]
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,12 @@ def graphs():
     x, a, b = Value(0.5, label="x"), Value(2.0, label="a"), Value(0.5, label="b")
     out = (a * x + b).tanh() ** 2
     result = {"python": engine.compile(out, [x], [a, b], input_grads=True)}
+    layout = engine.compiler.python
+    chunk, layout.CHUNK = layout.CHUNK, 7  # the layout of big graphs: functions of a few statements
+    try:
+        result["python-chunked"] = engine.compile(out, [x], [a, b], input_grads=True)
+    finally:
+        layout.CHUNK = chunk
     try:
         import numba  # noqa: F401
         result["numba"] = engine.compile(out, [x], [a, b], input_grads=True, backend="numba")

@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("sklearn", reason="scikit-learn (the demos extra) not installed: the digits demo is skipped")
 
-import nn  # noqa: E402
 from demos.digits import data, figures, network, training  # noqa: E402
 from demos.digits.__main__ import main  # noqa: E402
 
@@ -118,7 +117,7 @@ def test_missing_scikit_learn_names_the_extra(monkeypatch, capsys):
 
     monkeypatch.setattr(builtins, "__import__", no_sklearn)
     # the command line stops before any work (tests/test_first_minutes.py); the library says why too
-    with pytest.raises(data.MissingExtra, match=r"scikit-learn.*seebackprop\[demos\]"):
+    with pytest.raises(data.MissingExtra, match=r"pip install scikit-learn \(the \"demos\" extra\)"):
         data.load_digits()
 
 

@@ -28,7 +28,7 @@ def test_numbers_of_other_kinds_are_accepted():
 @pytest.mark.parametrize("other", ["abc", [1.0], None, (1, 2)])
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 def test_value_combined_with_non_numbers(op, other):
-    v = Value(1.0)
+    v = Value(1.0)  # noqa: F841 (read by the eval below)
     with pytest.raises(TypeError, match=rf"unsupported operand for {'[*][*]' if op == '**' else '[' + op + ']'}: "
                                         rf"Value and {type(other).__name__}.*a Value or a real number"):
         eval(f"v {op} other")

@@ -15,7 +15,7 @@ def test_million_node_chain_without_recursion():
     y = x
     n = 1_000_000
     for _ in range(n):
-        y = y * 0.999999 if False else y + 1e-7  # noqa: SIM (keep the chain unary-in-Value)
+        y = y * 0.999999 if False else y + 1e-7  # keep the chain unary-in-Value
     y.backward()
     assert sys.getrecursionlimit() == limit  # the engine does not raise the limit behind our back
     assert x.grad == 1.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import DomainError, Value
+from engine import DomainError
 
 # (engine form, torch form) of each operation of the random graphs
 UNARY = {
@@ -70,7 +70,7 @@ def test_hvp_and_vhp_against_torch_on_random_kink_graphs():
     torch = pytest.importorskip("torch")
     rng = random.Random(25)
     compared = asymmetric = 0
-    for _ in range(130):
+    for _ in range(100):
         n = rng.choice([2, 3])
         ef, tf = _random_function(rng, n)
         point = [rng.choice(KINKS) for _ in range(n)]
@@ -91,7 +91,7 @@ def test_hvp_and_vhp_against_torch_on_random_kink_graphs():
         np.testing.assert_allclose(vh, np.array(v) @ h, rtol=1e-12, atol=1e-12)
         if not np.allclose(hv, vh, rtol=1e-9, atol=1e-12):
             asymmetric += 1
-    assert compared >= 50, compared
+    assert compared >= 40, compared
     assert asymmetric >= 2, asymmetric  # the graphs do reach points where H v and vᵀ H differ
 
 

@@ -15,7 +15,7 @@ from nn import MLP
 from nn.losses import half_squared_error
 
 requires_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
-                                    reason='numba is not installed: pip install "seebackprop[fast]"')
+                                    reason='numba is not installed: pip install numba')
 
 
 def higham(backend, sizes=(2, 3, 2)):

@@ -250,7 +250,7 @@ def test_demo_notebooks_training_agrees_with_micrograd_step_for_step():
 
 def test_users_can_attach_attributes_to_values():
     v = Value(1.0)
-    setattr(v, "_vis_color", "lightgreen")  # EurekaLabsAI/micrograd's visualisation
+    v._vis_color = "lightgreen"  # EurekaLabsAI/micrograd's visualisation
     v.m, v.v = 0.0, 0.0                     # its AdamW's moments
     v.m = 0.9 * v.m + 0.1 * 2.0
     assert v._vis_color == "lightgreen" and v.m == pytest.approx(0.2)

@@ -10,7 +10,7 @@ import pytest
 
 import engine
 import nn
-from engine import Value, numerical_gradient, topological_order
+from engine import Value, numerical_gradient
 
 RNG = np.random.default_rng(7)
 
@@ -192,7 +192,8 @@ def cnn_loss(model, side=6):
 def eager_loss(model, pixels, target, masks=()):
     """The eager engine on one sample: the graph built again around fresh leaves."""
     for d in model.dropouts:
-        d.sample = lambda n, size, m=np.asarray(masks, dtype=float): m[None, :size]
+        mask = np.asarray(masks, dtype=float)
+        d.sample = lambda n, size, m=mask: m[None, :size]
     x = np.asarray(pixels).reshape(1, 6, 6).tolist()
     loss = nn.softmax_log_loss(model(x), np.eye(3)[target].tolist())
     for p in model.parameters():

@@ -11,7 +11,7 @@ import pytest
 from chromium import persistent_context, skip_reason
 
 for module in ("nbformat", "nbclient", "ipykernel", "nbconvert"):
-    pytest.importorskip(module, reason=f"{module} is not installed (pip install \"seebackprop[notebooks]\")")
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install -e \".[notebooks]\")")
 if skip_reason():
     pytest.skip(skip_reason(), allow_module_level=True)
 

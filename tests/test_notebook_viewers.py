@@ -14,7 +14,7 @@ import re
 import pytest
 
 for module in ("nbformat", "nbconvert"):
-    pytest.importorskip(module, reason=f"{module} is not installed (pip install \"seebackprop[notebooks]\")")
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install -e \".[notebooks]\")")
 
 import nbformat  # noqa: E402
 import nbformat.v4 as v4  # noqa: E402

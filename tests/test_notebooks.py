@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 for module in ("nbformat", "nbclient", "ipykernel"):
-    pytest.importorskip(module, reason=f"{module} is not installed (pip install \"seebackprop[notebooks]\")")
-pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install \"seebackprop[demos]\")")
-pytest.importorskip("scipy", reason="SciPy is not installed (pip install \"seebackprop[demos]\")")
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install -e \".[notebooks]\")")
+pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install -e \".[demos]\")")
+pytest.importorskip("scipy", reason="SciPy is not installed (pip install -e \".[demos]\")")
 
 import nbformat  # noqa: E402
 

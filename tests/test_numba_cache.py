@@ -175,12 +175,17 @@ def _other_user():
     return pwd.getpwnam(OTHER_USER)
 
 
+_WARM = []
+
+
 def _warm_up():
     """Load in this process every module the child will need: once it is another user, files under
     a private interpreter directory (such as /root/.pyenv) can no longer be read."""
-    cg = _compiled(9.0)
-    cg.jit("forward")
-    import tempfile  # noqa: F401
+    if not _WARM:
+        cg = _compiled(9.0)
+        cg.jit("forward", "gradient")
+        import tempfile  # noqa: F401
+        _WARM.append(cg)
 
 
 def _as_user(user, fn, env):

@@ -266,7 +266,7 @@ def test_ctrl_c_at_any_moment_of_a_pass_is_all_or_nothing():
     previous = signal.signal(signal.SIGALRM, interrupt)
     partial, interrupted = 0, 0
     try:
-        for trial in range(150):
+        for _trial in range(150):
             for w in ws:
                 w.grad = 1.0
             try:  # the alarm may ring before backward() starts: then the leaves stay as they were

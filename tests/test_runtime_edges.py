@@ -23,7 +23,9 @@ from engine.higher import values as on_values
 
 INF, NAN = math.inf, math.nan
 UNARY_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, INF, -INF, NAN, 1e308, -1e308, 5e-324, -5e-324,
-                710.0, -710.0, 40.0, -40.0]
+                710.0, -710.0, 40.0, -40.0,
+                0.1,  # where softplus's two formulas (a + log1p(e^-a), log1p(e^a)) round differently
+                0.9, -0.25]  # where sigmoid's two (1 / (1 + e^-a), e^a / (1 + e^a)) do
 BINARY_POINTS = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -3.0, INF, -INF, NAN]
 
 # name -> (number of inputs, function of Values, torch function or None)
@@ -82,7 +84,7 @@ def same(u, v):
 def close(u, v, ulps=2):
     """Equal, or within a few units in the last place (NumPy's exp, log, tanh and pow are not the C
     library's and may differ from it in the last bit; see engine/runtimes/numpy.py)."""
-    if same(u, v) or (u == v):
+    if same(u, v) or (u == v and u != 0.0):  # a zero's sign counts (relu(-0.0) is 0.0)
         return True
     if not (math.isfinite(u) and math.isfinite(v)) or (u > 0) != (v > 0):
         return False
@@ -208,6 +210,8 @@ def _known_difference(name, point):
     if name == "max" and (a == b or a != a or b != b):
         return True  # a tie goes to the first argument (PyTorch's maximum splits it in halves); at a NaN
         # the gradient goes to one argument (ge(a, b) for a, 1 - ge(a, b) for b), PyTorch's to both
+    if name == "relu" and _bits(a) == _bits(-0.0):
+        return True  # relu(-0.0) is 0.0 here ("not a <= 0"); PyTorch's (and micrograd's) keep -0.0
     if name == "abs" and a != a:
         return True  # abs'(NaN) is NaN here (PyTorch: 0): a NaN input shows in the gradient
     if name == "powc0.5" and _bits(a) == _bits(-0.0):
@@ -308,3 +312,82 @@ def _have_numba():
         return True
     except ImportError:
         return False
+
+
+def test_compiled_gradient_graphs_of_every_row_hold_the_eager_numbers_at_the_edges(table):
+    """Item 14's class for every row: a gradient graph (create_graph=True) built at an edge point and
+    compiled computes there what the eager gradient graph holds. All of them in one compiled graph:
+    out = Σ s_k g_k, whose gradient with respect to s_k is g_k."""
+    grads, leaves = [], []
+    for name in NAMES:
+        fn = CASES[name][1]
+        for point, reference in table[name]:
+            if isinstance(reference, type):
+                continue
+            xs = [Value(p) for p in point]
+            for g in engine.grad(fn(*xs), xs, create_graph=True):
+                if not g.is_leaf:
+                    grads.append(g)
+            leaves += xs
+    scales = [Value(1.0) for _ in grads]
+    cg = engine.compile(affine(scales, grads), [], scales + leaves)
+    _, pgrads = cg.gradient([], [1.0] * len(scales) + [v.data for v in leaves])
+    assert len(grads) > 1500
+    for g, got in zip(grads, pgrads):
+        assert same(got, g.data), (got, g.data, g.op)
+
+
+# the functions of Python's math module that rules may call, and PyTorch's
+TORCH_MATH = {"acos": "acos", "acosh": "acosh", "asin": "asin", "asinh": "asinh", "atan": "atan", "atanh": "atanh",
+              "cos": "cos", "cosh": "cosh", "erf": "erf", "erfc": "erfc", "expm1": "expm1", "fabs": "abs",
+              "lgamma": "lgamma", "log10": "log10", "log1p": "log1p", "log2": "log2", "sin": "sin", "sinh": "sinh",
+              "sqrt": "sqrt", "tan": "tan", "atan2": "atan2", "copysign": "copysign", "fmod": "fmod",
+              "hypot": "hypot"}
+
+
+def test_the_math_functions_rules_may_call_against_torch_at_their_edges():
+    """The Python runtime's wrappers of math (the reference for every runtime): IEEE's value where
+    PyTorch gives a number (an overflow is the signed infinity: cosh(-1000) = +inf, sinh(-1000) =
+    -inf), and a DomainError exactly where PyTorch's answer is NaN or an infinity from arguments where
+    the function cannot overflow."""
+    torch = pytest.importorskip("torch")
+    from engine.runtimes import python as scalar
+    points = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0, 1000.0, -1000.0, INF, -INF, NAN, 5e-324, 1e308]
+    checked = 0
+    for name, arity in scalar.MATH.items():
+        if name not in TORCH_MATH:
+            continue
+        tfn = getattr(torch, TORCH_MATH[name])
+        for args in itertools.product(points, repeat=arity):
+            want = tfn(*[torch.tensor(a, dtype=torch.float64) for a in args]).item()
+            try:
+                got = scalar.MATH_FUNCTIONS[name](*args)
+            except DomainError:
+                assert not math.isfinite(want) and not any(a != a for a in args), (name, args, want)
+                continue
+            checked += 1
+            if math.isfinite(want):
+                # a few units in the last place: Python's lgamma is its own, not the C library's
+                # (and PyTorch flushes some subnormal results to 0: log1p(5e-324))
+                assert got == want or abs(got - want) <= 1e-15 * abs(want) + 1e-307, (name, args, got, want)
+            else:
+                assert same(got, want), (name, args, got, want)
+    assert checked > 400
+
+
+@pytest.mark.parametrize("a", [0.0, -0.0, 0.1, 0.9, -0.25, -0.5, 0.75, 3.0, -3.0, 40.0, -40.0, 710.0, -710.0])
+def test_sigmoid_and_softplus_use_the_formula_that_cannot_overflow(a):
+    """The Python runtime's documented formulas, bit for bit: σ(a) = 1 / (1 + e^-a) for a >= 0 and
+    e^a / (1 + e^a) for a < 0; softplus(a) = a + log1p(e^-a) for a > 0 and log1p(e^a) otherwise
+    (the exponent is never positive). The points include ones where the other formula rounds
+    differently."""
+    def exp(x):
+        return math.exp(x) if x < 709.0 else INF
+
+    sigmoid = 1.0 / (1.0 + exp(-a)) if a >= 0.0 else exp(a) / (1.0 + exp(a))
+    softplus = a + math.log1p(exp(-a)) if a > 0.0 else math.log1p(exp(a))
+    assert same(Value(a).sigmoid().data, sigmoid) and same(Value(a).softplus().data, softplus)
+    v = Value(a)
+    v.grad = None
+    v.softplus().backward()
+    assert same(v.grad, sigmoid)  # softplus' = σ, the same function

@@ -168,7 +168,7 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     pictures = json.loads(re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page,
                                     re.S).group(1))
     assert pictures == frame_changes(frames)
-    for k, f in enumerate(frames):
+    for k, _f in enumerate(frames):
         svg = frame_svg(pictures, k)
         assert svg.count("<svg") == 1
         assert f'id="f{k}_n0"' in svg and "f@_" not in svg

@@ -36,5 +36,5 @@ def test_the_demo_stops_as_every_demo_does_without_its_extra(no_torch, capsys):
         main(["--no-plots"])
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert 'python -m demos.pytorch needs torch, which is not installed: pip install "seebackprop[torch]"' in err
+    assert 'python -m demos.pytorch needs torch, which is not installed: pip install torch (the "torch" extra' in err
     assert "Traceback" not in err

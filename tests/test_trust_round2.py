@@ -2,7 +2,6 @@
 that cannot work are refused when the optimizer is made, and messages name the right thing."""
 
 import errno
-import os
 
 import numpy as np
 import pytest

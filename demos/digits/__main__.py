@@ -113,10 +113,10 @@ def main(argv=None):
     if not args.no_plots:
         from . import figures
         paths = []
-        for (run, net, _), (stem, figure) in zip(runs, (("fig7_2_training", "7.2"),
+        for (run, _net, _), (stem, figure) in zip(runs, (("fig7_2_training", "7.2"),
                                                           ("fig7_3_training_dropout", "7.3"))):
             paths += figures.plot_curves(run, args.out, stem, figure)
-        for (run, net, _), (stem, figure) in zip(runs, (("fig7_4_confusion", "7.4"),
+        for (run, _net, _), (stem, figure) in zip(runs, (("fig7_4_confusion", "7.4"),
                                                           ("fig7_5_confusion_dropout", "7.5"))):
             counts = figures.confusion(test.labels, predictions[run.name])
             paths += figures.plot_confusion(counts, f"Figure {figure} in miniature: {run.name}", args.out, stem)

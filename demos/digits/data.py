@@ -23,7 +23,7 @@ def load_digits():
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError:
         raise MissingExtra("python -m demos.digits needs scikit-learn, which ships the 8 × 8 digits: "
-                           "pip install 'seebackprop[demos]' (or pip install scikit-learn)") from None
+                           'pip install scikit-learn (the "demos" extra)') from None
     bunch = sklearn_digits()
     return bunch.images / 16.0, bunch.target.astype(int)
 

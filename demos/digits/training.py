@@ -16,7 +16,6 @@ and 7.3 show them.
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from nn.optim import SGD
 

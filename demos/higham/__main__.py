@@ -86,7 +86,8 @@ def report_network(net, seed, say):
 def report_sgd(run, net, say):
     n = run.iterations[-1]
     every = run.iterations[1] - run.iterations[0] if len(run.iterations) > 1 else n
-    say(f"3. Stochastic gradient (§6 netbp.m, Figures 6.1 and 6.2; §4 approach 2, eq. 4.8 with m = 1): {n:,} steps p ← p − η ∇C_x(p), "
+    say(f"3. Stochastic gradient (§6 netbp.m, Figures 6.1 and 6.2; §4 approach 2, eq. 4.8 with m = 1): "
+        f"{n:,} steps p ← p − η ∇C_x(p), "
         f"η = {run.eta:g}, one point chosen uniformly at random per step, {run.engine} engine.")
     say(f"   The Cost (eq. 2.6) is recorded every {every:,} steps; the figure plots it on a log scale "
         f"(netbp.m plots ‖costvec‖² = 20 × Cost instead).")

@@ -19,7 +19,8 @@ def main(argv=None):
                         help=f"gradient-descent steps (default: {STEPS})")
     parser.add_argument("--lr", type=float_in(0, 100), default=LEARNING_RATE,
                         help=f"gradient-descent learning rate (default: {LEARNING_RATE:g})")
-    parser.add_argument("--start", type=float_in(GRID_RANGE[0], GRID_RANGE[1], low_open=False), nargs=2, default=list(START), metavar=("W", "B"),
+    parser.add_argument("--start", type=float_in(GRID_RANGE[0], GRID_RANGE[1], low_open=False), nargs=2,
+                        default=list(START), metavar=("W", "B"),
                         help=f"start of gradient descent, inside the drawn square (default: {START[0]:g} {START[1]:g})")
     args = parser.parse_args(argv)
     # every grid point costs a gradient and a Hessian over all samples: about 1.4 s per 10**5

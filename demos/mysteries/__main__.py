@@ -1,4 +1,5 @@
-"""python -m demos.mysteries: the slides' "Deep Mysteries of Deep Learning", answered by experiment on the paper's network.
+"""python -m demos.mysteries: the slides' "Deep Mysteries of Deep Learning", answered by experiment
+on the paper's network.
 
 Five questions, one module each (see ``demos/mysteries/__init__.py``): many local minima? how many
 different solutions? does it generalise? how does regularisation happen? why do high dimensions
@@ -42,7 +43,8 @@ def _parse(argv):
                         help="runs of the shared study (questions 1-3; default 1,000, --quick 64)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int_in(1, 1_024), metavar="N",
-                       help=f"local processes for the big runs (default: all {executors.cores()} cores; 1: this process)")
+                       help=f"local processes for the big runs (default: all {executors.cores()} cores; "
+                            f"1: this process)")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="run the big runs (the shared study, question 5) on the Dask cluster at ADDRESS, "
                             "as demos.seeds does; needs the extra 'cluster'")
@@ -70,9 +72,11 @@ class Context:
         """The shared study: ``seeds`` runs of the paper's network, ``steps`` steps each (cached)."""
         if self._study is None:
             s = self.sizes
-            self._study = runs.run(runs.jobs(HIGHAM, self.seed, range(s["seeds"]), s["steps"], max(1, s["steps"] // 100),
+            self._study = runs.run(runs.jobs(HIGHAM, self.seed, range(s["seeds"]), s["steps"],
+                                             max(1, s["steps"] // 100),
                                              snapshots=s["seeds"]), self.executor)
-            self.say(f"    (the shared study: {s['seeds']:,} runs × {s['steps']:,} steps in {self._study.seconds:.1f} s)")
+            self.say(f"    (the shared study: {s['seeds']:,} runs × {s['steps']:,} steps in "
+                     f"{self._study.seconds:.1f} s)")
         return self._study
 
     def answer(self, key, text):

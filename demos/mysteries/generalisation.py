@@ -75,9 +75,10 @@ def run(ctx):
                 m = np.array([(a == n and b == noise) for a, b, _ in settings])
                 row.append(f"{100 * np.median(test[m]):.1f} % ({100 * np.median(train[m]):.0f} %)")
             table.append(row)
-    say(f"    (b) synthetic problem, {s['synthetic_steps']:,} SGD steps, median over {s['synthetic_seeds']} seeds of the "
-        f"test error on {s['test_points']:,} points (training error in brackets):")
-    say("    " + format_table(["network", "label noise"] + [f"n = {n}" for n in s["ns"]], table).replace("\n", "\n    "))
+    say(f"    (b) synthetic problem, {s['synthetic_steps']:,} SGD steps, median over {s['synthetic_seeds']} "
+        f"seeds of the test error on {s['test_points']:,} points (training error in brackets):")
+    headers = ["network", "label noise"] + [f"n = {n}" for n in s["ns"]]
+    say("    " + format_table(headers, table).replace("\n", "\n    "))
     paper = results[s["widths"][0]][0]
     first = np.array([a == s["ns"][0] and b == 0.0 for a, b, _ in settings])
     last = np.array([a == s["ns"][-1] and b == 0.0 for a, b, _ in settings])

@@ -96,14 +96,16 @@ def run(ctx):
     sgd, gd_same = results["SGD, approach 2 (uniform)"], results["gradient descent, same steps"]
     gd_evals = results["gradient descent, same evaluations"]
     flatter = np.median(sgd["sharp"]) < np.median(gd_same["sharp"])
-    answer = (f"With the same evaluations, gradient descent takes only {gd_evals['steps']:,} steps and stays at training "
-              f"Cost {np.median(gd_evals['cost']):.3g} (SGD: {np.median(sgd['cost']):.3g}). Against gradient descent with "
-              f"as many steps, SGD's end points are {'flatter' if flatter else 'not flatter'} (median λ_max "
+    answer = (f"With the same evaluations, gradient descent takes only {gd_evals['steps']:,} steps and stays "
+              f"at training Cost {np.median(gd_evals['cost']):.3g} (SGD: {np.median(sgd['cost']):.3g}). Against "
+              f"gradient descent with as many steps, SGD's end points are "
+              f"{'flatter' if flatter else 'not flatter'} (median λ_max "
               f"{np.median(sgd['sharp']):.3g} against {np.median(gd_same['sharp']):.3g}); test errors "
-              f"{100 * np.median(sgd['test']):.1f} % against {100 * np.median(gd_same['test']):.1f} %. Across all runs, "
-              f"Spearman's correlation of sharpness and test error is "
-              f"{'undefined (one of them constant)' if rho != rho else f'{rho:.2f}'}, among the {int(fitted.sum())} that "
-              f"fit (training Cost < {FITTED:g}) {'undefined' if rho_fitted != rho_fitted else f'{rho_fitted:.2f}'}; early stopping on a validation "
+              f"{100 * np.median(sgd['test']):.1f} % against {100 * np.median(gd_same['test']):.1f} %. Across all "
+              f"runs, Spearman's correlation of sharpness and test error is "
+              f"{'undefined (one of them constant)' if rho != rho else f'{rho:.2f}'}, among the "
+              f"{int(fitted.sum())} that fit (training Cost < {FITTED:g}) "
+              f"{'undefined' if rho_fitted != rho_fitted else f'{rho_fitted:.2f}'}; early stopping on a validation "
               f"set changes SGD's median test error from {100 * np.median(sgd['test']):.1f} % to "
               f"{100 * np.median(sgd['early']):.1f} %.")
     ctx.answer("regularisation", answer)

@@ -150,15 +150,17 @@ def run(ctx):
     change = max(np.abs(forward(q, rows[:, :2]) - F).max() for q in images)
     canon = np.array([canonical(q) for q in images])
     spread = np.abs(canon - canon[0]).max()
-    say(f"Q2. How many different solutions? The group: {len(elements)} elements, {distinct} distinct images of "
-        f"a random p; F changes by at most {change:.1e} over them; their canonical forms differ by at most {spread:.1e}.")
+    say(f"Q2. How many different solutions? The group: {len(elements)} elements, {distinct} distinct images "
+        f"of a random p; F changes by at most {change:.1e} over them; their canonical forms differ by at most "
+        f"{spread:.1e}.")
 
     study = ctx.study()
     solved = np.array([net.correct(X, Y, q) == len(X) for q in study.parameters])
     S = study.parameters[solved]
     if len(S) < 2:
-        ctx.answer("symmetries", f"The group has {distinct} distinct elements, each leaving F unchanged to {change:.0e}; "
-                                 f"only {len(S)} run(s) of the study classify all ten points, too few to compare.")
+        ctx.answer("symmetries", f"The group has {distinct} distinct elements, each leaving F unchanged to "
+                                 f"{change:.0e}; only {len(S)} run(s) of the study classify all ten points, "
+                                 f"too few to compare.")
         return {"elements": len(elements), "distinct": distinct, "clusters": len(S)}
     C = np.array([canonical(q) for q in S])
     D = relative_distances(C)
@@ -218,8 +220,9 @@ def run(ctx):
               f"are {len(np.unique(labels_p))} different points in parameter space and {len(sizes)} different "
               f"classifiers (the largest cluster {int(sizes[big[0]])} solutions). ")
     if len(barriers):
-        answer += (f"Between solutions the straight line has a median barrier of {np.median(barriers[:, 0]):.3g} as trained "
-                   f"and {np.median(barriers[:, 1]):.3g} after aligning by the group "
+        answer += (f"Between solutions the straight line has a median barrier of "
+                   f"{np.median(barriers[:, 0]):.3g} as trained and {np.median(barriers[:, 1]):.3g} after "
+                   f"aligning by the group "
                    f"({int(np.sum(barriers[:, 1] > 1e-3))} of {len(barriers)} pairs still above 10⁻³).")
     ctx.answer("symmetries", answer)
     if not ctx.no_plots:

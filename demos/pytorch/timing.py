@@ -45,8 +45,10 @@ def time_steps(torch, problem, steps, repeats=3):
     """One Timing per optimizer of ``optimizers(problem.lr)``, ``steps`` steps per run."""
     out = []
     for label, kind, settings in optimizers(problem.lr):
-        ours = _best(lambda: run_ours(problem, kind, settings, steps, record=False), repeats)
-        theirs = _best(lambda: run_torch(torch, problem, kind, settings, steps, record=False), repeats)
+        ours = _best(lambda kind=kind, settings=settings: run_ours(problem, kind, settings, steps, record=False),
+                     repeats)
+        theirs = _best(lambda kind=kind, settings=settings: run_torch(torch, problem, kind, settings, steps,
+                                                                      record=False), repeats)
         compiled = None
         if problem.name == "higham" and label == "SGD":
             compiled = _best(_compiled_sgd(problem, steps), repeats)

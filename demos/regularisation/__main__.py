@@ -1,4 +1,5 @@
-"""python -m demos.regularisation: an over-sized MLP on 30 two-moons points, with and without an L2 penalty and early stopping."""
+"""python -m demos.regularisation: an over-sized MLP on 30 two-moons points, with and without an L2
+penalty and early stopping."""
 
 import sys
 

@@ -6,7 +6,7 @@ compiles it with ``engine.compile``:
 
 * ``"python"``: the straight-line Python of today's CompiledGraph (about 2 µs per step);
 * ``"numba"``: ``engine.compile(..., backend="numba")``, the same code compiled natively (about 20
-  times faster; the optional extra ``seebackprop[fast]``).
+  times faster; the optional extra ``fast``: ``pip install numba``).
 
 ``resolve("auto")`` takes numba when the numba backend compiles here, and the Python backend
 otherwise. Nothing else in the demo knows which backend runs: the

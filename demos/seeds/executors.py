@@ -7,7 +7,7 @@ function of its task).
 * ``local(workers)``: a pool of ``workers`` processes; one worker means this process, no pool
   (``None``);
 * ``dask(address)``: the Dask cluster whose scheduler is at ``address``, the optional extra
-  ``cluster`` (``pip install 'seebackprop[cluster]'``). The cluster's workers must be able to import
+  ``cluster`` (``pip install "dask[distributed]"``). The cluster's workers must be able to import
   this project (the same version: run them from this checkout or install it there).
 
 Workers can die (killed, out of memory, a machine switched off). Both executors say when a run was
@@ -20,7 +20,7 @@ import os
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import contextmanager
 
-EXTRA = "pip install 'seebackprop[cluster]' (or: pip install 'dask[distributed]')"
+EXTRA = 'pip install "dask[distributed]" (the "cluster" extra)'
 
 
 class ExecutorUnavailable(RuntimeError):

@@ -21,7 +21,7 @@ def _points(ax, points, targets=exact.TARGETS, size=90, annotate_repeats=True):
         ax.scatter(points[idx, 0], points[idx, 1], s=size, zorder=3, edgecolor="black", linewidth=0.6,
                    **CLASS_STYLE[y])
     if annotate_repeats:
-        for i, p in enumerate(points):
+        for _i, p in enumerate(points):
             key = tuple(np.round(p, 6))
             n = sum(1 for q in points if tuple(np.round(q, 6)) == key)
             if n > 1 and key not in seen:
@@ -149,7 +149,7 @@ def plot_learned_solutions(groups, out, how_many=6):
     cols = min(3, len(shown))
     rows = (len(shown) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.7 * rows), squeeze=False)
-    for ax, (pattern, runs) in zip(axes.ravel(), shown):
+    for ax, (_pattern, runs) in zip(axes.ravel(), shown):
         run = runs[0]
         _h_space(ax, run.theta, f"{learning.describe_units(run.theta)}\n"
                                 f"{len(runs)} run(s) like it; seed {run.seed}, J = {run.cost:.1e}")

@@ -25,7 +25,7 @@ def compile(output: Value, inputs: Sequence[Value] = (), params: Sequence[Value]
     """Compile the graph under ``output`` into generated code (see ``CompiledGraph``).
 
     ``backend="numba"`` compiles the same code to machine code instead (the optional extra
-    ``pip install "seebackprop[fast]"``): the same methods and the same numbers.
+    ``pip install numba``, the "fast" extra): the same methods and the same numbers.
 
     ``inputs`` and ``params`` are the leaf Values that become arguments; every other leaf is a
     constant frozen at its recorded value. Control flow that the recording took in Python (an

@@ -26,7 +26,9 @@ from ..runtimes import python as scalar
 from . import cache
 
 WIDTH = 4              # runs interleaved: 8 spills the registers of the Higham step (slower than 1)
-INTERLEAVE_UP_TO = 100  # nodes (leaves included; the Higham network has 50); beyond, the tape kernel (compile time linear in the graph)
+# nodes (leaves included; the Higham network has 50); beyond, the tape kernel (compile time linear in
+# the graph)
+INTERLEAVE_UP_TO = 100
 
 _VAR = re.compile(r"\b(g?[xpv][0-9]+|value)\b")  # the plan's variables (compiler/python.py's names)
 _SIGNATURE = "void(float64[:, ::1], int64[:, ::1], float64[:, ::1], float64, float64[::1])"

@@ -8,7 +8,7 @@ import types
 
 from ..runtimes import python as scalar
 
-INSTALL = 'pip install "seebackprop[fast]"'
+INSTALL = 'pip install numba (the "fast" extra)'
 
 
 def require_numba():

@@ -203,12 +203,14 @@ class NumbaCode:
         return np.array(seq, dtype=np.float64)
 
     def forward(self, x, p):
-        return self._call("forward", self._vector(self._floats(x, "inputs")), self._vector(self._floats(p, "parameters")))
+        return self._call("forward", self._vector(self._floats(x, "inputs")),
+                          self._vector(self._floats(p, "parameters")))
 
     def gradient(self, x, p):
         gp = np.empty(len(self.plan.params))
         gx = np.empty(len(self.plan.inputs) if self.plan.input_grads else 0)
-        value = self._call("gradient", self._vector(self._floats(x, "inputs")), self._vector(self._floats(p, "parameters")), gp, gx)
+        value = self._call("gradient", self._vector(self._floats(x, "inputs")),
+                           self._vector(self._floats(p, "parameters")), gp, gx)
         if self.plan.input_grads:
             return value, tuple(gp.tolist()), tuple(gx.tolist())
         return value, tuple(gp.tolist())

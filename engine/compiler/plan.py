@@ -58,6 +58,11 @@ def check_values(seq, what):
     return seq
 
 
+def _targeted(inputs, tnames):
+    """The inputs that get a contribution, in the order ``contributions`` lists them."""
+    return [u for u, t in zip(inputs, tnames) if t is not None]
+
+
 class Plan:
     """The named graph: ``nodes`` (the computed nodes in topological order), ``name`` of every node,
     ``labels`` of the generated variables (for ``listing``), and the backward targets."""
@@ -126,24 +131,44 @@ class Plan:
             if v in targets or any(u in needs for u in v.inputs):
                 needs.add(v)
         gname = {v: "g" + name[v] for v in needs}
-        lines = []
-        assigned = set()
+        # A gradient that receives exactly one contribution, and that one is another gradient or a
+        # number as it is (a partial of 1: a sum's, a bias's), is not copied into a variable of its
+        # own: its readers read the other name (the same number, one assignment fewer per step).
+        receives = {}
+        for v in reversed(self.nodes):
+            if v in needs:
+                for u in v.inputs:
+                    if u in needs:
+                        receives[u] = receives.get(u, 0) + 1
+        alias = {}
         if output in needs:
-            lines.append((gname[output], "1.0"))
-            assigned.add(gname[output])
+            alias[gname[output]] = "1.0"  # the seed: d(output)/d(output)
+        lines = []
+        assigned = set(alias)
         for v in reversed(self.nodes):  # = Value.backward's order
             if v not in needs:
                 continue
             ins = v.inputs
             tnames = [gname[u] if u in needs else None for u in ins]
-            for target, sign, term in contributions(v._operation, tnames, gname[v], [name[u] for u in ins],
-                                                    name[v], dialect):
-                if target in assigned:  # not "+=": on NumPy arrays that would write through aliases
+            g = alias.get(gname[v], gname[v])
+            for (target, sign, term), u in zip(contributions(v._operation, tnames, g, [name[u] for u in ins],
+                                                             name[v], dialect), _targeted(ins, tnames)):
+                if (sign == "+" and target not in assigned and receives.get(u) == 1
+                        and (term[:1] == "g" and term.isidentifier() or term == "1.0")):
+                    alias[target] = term
+                    assigned.add(target)
+                elif target in assigned:  # not "+=": on NumPy arrays that would write through aliases
                     lines.append((target, f"{target} {sign} {term}"))
                 else:  # -0.0 + t == t and -0.0 - t == -t exactly: the first one is assigned
                     lines.append((target, term if sign == "+" else "-" + term))
                     assigned.add(target)
-        result = (lines, lambda v: gname[v] if gname.get(v) in assigned else "0.0")
+        if output in needs and gname[output] not in alias:
+            lines.insert(0, (gname[output], "1.0"))
+        def grad_of(v):
+            g = gname.get(v)
+            return alias.get(g, g) if g in assigned else "0.0"
+
+        result = (lines, grad_of)
         self._cache[key] = result
         return result
 

@@ -201,10 +201,17 @@ def _chunked(g):
     same_sgd = g.sgd_backward == g.backward
     parts["s"] = parts["b"] if same_sgd else _split(g.sgd_backward)
     # a value read outside the chunk that computes it, or by a function's last lines, gets a slot
+    # (and every gradient the functions return or update with: a bias's is its node's, by another name)
     needed = [g.out] + [n for _, imports, _ in parts["f"] + parts["b"] + parts["s"] for n in imports]
+    needed += list(g.pgrads) + list(g.sgd_pgrads) + list(g.xgrads)
     for name in needed:
         if _VAR.fullmatch(name) and name not in slot:
             slot[name] = len(slot)
+    # a gradient that is a number (0.0: no path to it; 1.0: the output's own summand) gets a slot
+    # holding that number, so that every gradient is read from a slot by index
+    literals = sorted({q for q in needed if not _VAR.fullmatch(q)})
+    for q in literals:
+        slot[q] = len(slot)
     size = len(slot)
     blocks, calls = [], {}
     for kind, chunks in parts.items():
@@ -225,11 +232,15 @@ def _chunked(g):
     # nothing beside the graph's)
     start = [f"s = [0.0] * {size}", f"s[0:{n_in}] = _seq(x, {n_in}, 'inputs')",
              f"s[{P0}:{P0 + n_par}] = _seq(p, {n_par}, 'parameters')"]
+    start += [f"s[{slot[q]}] = {q}" for q in literals]
     eta = ["if eta.__class__ is not float:", "    eta = _real(eta, 'eta')"]
-    grads = f"tuple(s[{GP0}:{GP0 + n_par}])"
+    # the slots of the gradients returned and used in the update, as constants of the module
+    blocks.append(f"_GP = {_tup([str(slot[q]) for q in g.pgrads])}\n_GX = {_tup([str(slot[q]) for q in g.xgrads])}\n"
+                  f"_GS = {_tup([str(slot[q]) for q in g.sgd_pgrads])}\n")
+    grads = "tuple([s[j] for j in _GP])"
     if g.input_grads:
-        grads += f", tuple(s[{GX0}:{GX0 + n_in}])"
-    update = f"[s[{P0} + i] - eta * s[{GP0} + i] for i in range({n_par})]"
+        grads += ", tuple([s[j] for j in _GX])"
+    update = f"[s[{P0} + i] - eta * s[j] for i, j in enumerate(_GS)]"
     blocks += [
         "\n".join(["def forward(x, p):", *_indent(start + calls["f"]), f"    return {out}"]) + "\n",
         "\n".join(["def gradient(x, p):", *_indent(start + calls["f"] + calls["b"]),

@@ -18,7 +18,8 @@ The per-opcode code is not written here: the forward rule of each row comes from
 variadic ``affine`` split by ``rules.chain.groups``), in the "call" dialect, over the numba runtime's
 functions (``runtimes/numba.py``, its INLINE and math functions written into the module), exactly as
 the straight-line backend does. The kernel covers the rows of the table; a graph with a row of your
-own (``engine.define``) keeps its straight-line code. Each lane performs the operations of ``CompiledGraph.sgd_run`` in the
+own (``engine.define``) keeps its straight-line code. Each lane performs the operations of
+``CompiledGraph.sgd_run`` in the
 same order (grads start from the exact identity −0.0, contributions in reverse topological order,
 inputs in argument order), so its numbers equal a single run's bit for bit; the tests check it.
 As the numba backend's ``sgd_run``, lanes run with IEEE products first and repeat, with the exact chain
@@ -193,7 +194,8 @@ def _dispatch(branch, indent):
 _SIGNATURES = {
     "forward": "void(int64[:, ::1], int64[::1], float64[:, ::1], int64)",
     "backward": "void(int64[:, ::1], int64[::1], int64[::1], int64[::1], float64[:, ::1], float64[:, ::1], int64)",
-    "backward_plain": "void(int64[:, ::1], int64[::1], int64[::1], int64[::1], float64[:, ::1], float64[:, ::1], int64)",
+    "backward_plain": ("void(int64[:, ::1], int64[::1], int64[::1], int64[::1], float64[:, ::1], "
+                       "float64[:, ::1], int64)"),
     "sgd_lanes": ("void(int64[:, ::1], int64[::1], int64[::1], int64[::1], int64[::1], float64[::1], "
                   "float64[::1], int64[::1], int64[::1], int64, float64[:, ::1], int64[:, ::1], "
                   "float64[:, ::1], float64, float64[::1], boolean, int64)"),
@@ -430,7 +432,7 @@ class _Function:
     dispatcher has them (NativeGraph.jit compiles, or loads from the cache, the one kernel)."""
 
     class stats:  # mimics numba's dispatcher.stats until compile() replaces it
-        cache_hits = {}  # noqa: RUF012
+        cache_hits: dict = {}  # noqa: RUF012
 
     def __init__(self, fn):
         self.fn = fn

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import collections
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # Runs a prepared iterator to its end in C. Call it directly (``consume(prepared)``), not from a
 # Python function: Python checks for a pending Ctrl-C when a Python function starts, and where a
 # pass has already changed the graph, even "nothing written" would be half a pass.
-consume = collections.deque(maxlen=0).extend
+consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
 
 
-def writes(objects: Iterable[Any], name: str, values: Iterable[Any]):
+def writes(objects: Iterable[Any], name: str, values: Iterable[Any]) -> Iterator[Any]:
     """The prepared writes ``obj.<name> = value`` for each pair, for ``consume``."""
     return map(setattr, objects, itertools.repeat(name), values)
 

@@ -64,6 +64,9 @@ def _run(root, gradient, order, leaves):
     with BackwardPass.lock:
         olds = [p.grad for p in leaves]
         held = [(p, g) for p, g in zip(leaves, olds) if g != 0.0]  # None, NaN and nonzero grads
+        # the undo is prepared before any leaf changes: preparing it in the except clause would call
+        # a Python function (writes) there, at whose start a second Ctrl-C could skip the undo
+        undo = writes(leaves, "grad", olds)
         try:
             for p, _ in held:
                 p.grad = -0.0
@@ -80,7 +83,7 @@ def _run(root, gradient, order, leaves):
             # written; after this block only the one C call runs (see atomic.py)
             done = writes([p for p, _ in held], "grad", [p.grad if g is None else g + p.grad for p, g in held])
         except BaseException:
-            consume(writes(leaves, "grad", olds))
+            consume(undo)
             raise
         consume(done)
 

@@ -80,7 +80,7 @@ def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
     hold = leaves.append
     order: list[Value] = []
     emit = order.append
-    stack = [root]
+    stack: list = [root]  # Values, and _EMIT markers
     push = stack.append
     pop = stack.pop
     EMIT = _EMIT

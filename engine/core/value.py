@@ -269,7 +269,12 @@ class Value:
         return (_rebuild, (below + [_Uncover([id(v) for v in below])],) + _state(self))
 
     def __setstate__(self, state):
-        self.data, self.grad, self.label, self._operation, self._a, self._b, attributes = state
+        if len(state) == 2:  # Python's default form (pickles made before this method existed)
+            attributes, slots = state
+            for name, value in (slots or {}).items():
+                setattr(self, name, value)
+        else:
+            self.data, self.grad, self.label, self._operation, self._a, self._b, attributes = state
         if attributes:
             self.__dict__.update(attributes)
 

@@ -194,12 +194,12 @@ class FrameView:
 
     grads: dict
     partial: set = field(default_factory=set)
-    current: Value = None
+    current: Value | None = None
     contributions: tuple = ()
     # {(node, input position): Contribution} of the whole pass: every frame writes every edge's
     # label (shown only on the current node's edges) and gives each grad a cell of one width, so
     # that all frames have one layout and the stepper page can store a frame as its changes
-    edge_labels: dict = None
+    edge_labels: dict | None = None
 
 
 def _check_options(rankdir, precision, max_nodes, title=None):

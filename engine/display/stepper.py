@@ -393,7 +393,8 @@ def _full_table(info):
         out.append(f'<tbody id="row-{i}" data-step="{i}">')
         for k, inp in enumerate(inputs):
             head = (f'<td rowspan="{len(inputs)}">{e(r["step"])}</td><td rowspan="{len(inputs)}">{e(r["node"])}</td>'
-                    f'<td rowspan="{len(inputs)}">{e(r["op"])}</td><td rowspan="{len(inputs)}" class="num">{e(r["data"])}</td>'
+                    f'<td rowspan="{len(inputs)}">{e(r["op"])}</td>'
+                    f'<td rowspan="{len(inputs)}" class="num">{e(r["data"])}</td>'
                     f'<td rowspan="{len(inputs)}" class="num">{e(r["grad"])}</td>') if k == 0 else ""
             note = f'<td rowspan="{len(inputs)}">{e(r["note"])}</td>' if k == 0 else ""
             out.append(f'<tr>{head}<td>{e(inp["input"])}</td><td class="num">{e(inp["local"])}</td>'

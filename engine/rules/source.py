@@ -116,7 +116,8 @@ def variadic_source(op):
              f"    for {loop_vars} in zip({params}):"]
     for x in group:  # plain floats (a network's inputs) are the common case: lift them inline
         lines += [f"        if {x}.__class__ is not Value:",
-                  f"            {x} = Value({x}, None, CONST) if {x}.__class__ is float else lift_or_fail({x}, {op.name!r})"]
+                  f"            {x} = Value({x}, None, CONST) if {x}.__class__ is float "
+                  f"else lift_or_fail({x}, {op.name!r})"]
     lines += [f"        acc = acc + {r.summand.fill({x: x + '.data' for x in group})}",
               f"        ins += ({loop_vars},)",
               "    ins = tuple(ins)",

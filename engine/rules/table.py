@@ -161,7 +161,8 @@ _TABLE = [
 
 BUILTIN = {op.name: op for op in _TABLE}
 OPS = dict(BUILTIN)  # every row: the table's and the users' (engine.define adds them here)
-GRADIENT_ONLY = ("step", "sign", "times", "ge", "powd", "powdc", "quot")  # rows for gradient graphs; not methods of Value
+# rows for gradient graphs; not methods of Value
+GRADIENT_ONLY = ("step", "sign", "times", "ge", "powd", "powdc", "quot")
 UNARY = tuple(op.name for op in _TABLE if op.arity == 1 and op.name not in GRADIENT_ONLY)
 
 # Not an operation but a marker: the leaf that a plain number becomes in ``2 * v`` or ``1 - v``.

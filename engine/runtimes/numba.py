@@ -41,7 +41,7 @@ def _nb(fn):
         return numba.njit(fn)
 
 
-_NO_LOCATOR = []
+_NO_LOCATOR: list = []
 _INF = math.inf
 _NAN = math.nan
 
