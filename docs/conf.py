@@ -8,7 +8,9 @@ and open ``build/docs/index.html``. The site works offline: MathJax is copied fr
 (the ``docs`` extra's django-static-mathjax, MathJax 3) into the site's ``_static``, the theme ships
 its own assets, and nothing is fetched from a network at build time or when reading. Notebooks are
 rendered with the outputs they were committed with (never executed here); every demo page includes
-the report that the demo itself wrote (``docs/reports/``, see ``docs/make_reports.py``).
+the report that the demo itself wrote (``docs/reports/``, see ``docs/make_reports.py``). The picture
+of the engine's layers on the architecture page is drawn by the build itself, from the engine's
+source as it is (``docs/layers.py``, with Graphviz's ``dot``), into the site's ``_static/layers.svg``.
 """
 
 import shutil
@@ -82,6 +84,30 @@ def _copy_mathjax(app, exception):
             shutil.copyfile(path, target / name)
 
 
+LAYERS_PICTURE = "layers.svg"   # in the built site's _static; guide/architecture.md shows it
+
+
+def _draw_layers(app, exception):
+    """Draw the layers of engine/ from its import graph (docs/layers.py) into the site's _static."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import importlib.util
+
+    import graphviz
+
+    spec = importlib.util.spec_from_file_location("layers", HERE / "layers.py")
+    layers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layers)  # the walker tests/test_layers.py checks the layers with
+    try:
+        svg = layers.drawing().pipe(format="svg")
+    except graphviz.ExecutableNotFound as err:
+        raise RuntimeError("the docs draw the engine's layers with Graphviz's 'dot', which is not installed "
+                           "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)") from err
+    target = Path(app.outdir) / "_static" / LAYERS_PICTURE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(svg)
+
+
 def _plain_docstrings(app, what, name, obj, options, lines):
     """Docstrings here are written as plain text with ``code`` spans, not always as valid
     reStructuredText (an indented continuation, a ``|w|``). A docstring that reStructuredText parses
@@ -104,4 +130,5 @@ def _plain_docstrings(app, what, name, obj, options, lines):
 
 def setup(app):
     app.connect("build-finished", _copy_mathjax)
+    app.connect("build-finished", _draw_layers)
     app.connect("autodoc-process-docstring", _plain_docstrings)

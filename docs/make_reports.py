@@ -1,6 +1,6 @@
 """Write docs/reports/<demo>.txt: what each demo prints in its default run, for the demo pages.
 
-    python docs/make_reports.py            # every demo (a few minutes; seeds and digits are the long ones)
+    python docs/make_reports.py            # every demo (several minutes; seeds and digits are the long ones)
     python docs/make_reports.py higham sgd # some (names: the keys of DEMOS)
 
 Each demo runs as a reader would run it (``python -m demos.<name>``, its default options, figures
@@ -31,6 +31,9 @@ DEMOS = {
     "digits": ("digits", []),
     "pytorch": ("pytorch", []),
     "backprop": ("backprop", []),
+    # its default sizes take tens of minutes on a loaded two-core machine: the site shows --quick, beside
+    # the figures of a default run committed with the demo (a quick run would overwrite them)
+    "mysteries": ("mysteries", ["--quick", "--no-plots"]),
 }
 
 
