@@ -27,6 +27,7 @@ from ..seeds.study import generator
 from .problems import HIGHAM, network, synthetic
 
 NOISE = 0.1
+SHORT = {"gradient descent, same evaluations": "GD, same evaluations", "gradient descent, same steps": "GD, same steps"}
 FITTED = 0.15  # a training Cost below the plateau where the network calls everything one class (≈ 0.21)
 CHECKPOINTS = 20
 
@@ -79,8 +80,10 @@ def run(ctx):
              for name, r in results.items()]
     say(f"Q4. Regularisation: n = {n} training points ({100 * NOISE:g} % labels flipped), {R} starts, "
         f"E = {E:,} gradient evaluations; medians over the starts:")
-    say("    " + format_table(["method", "steps", "training Cost", "sharpness λ_max", "test error",
-                              "test error, early stopping"], table).replace("\n", "\n    "))
+    say("    (medians over the runs: the training Cost, the sharpness λ_max (the largest Hessian eigenvalue), "
+        "the test error, and the test error of the runs stopped early; GD: gradient descent)")
+    say("    " + format_table(["method", "steps", "Cost", "λ_max", "test", "test, early stop"],
+                              [[SHORT.get(row[0], row[0])] + row[1:] for row in table]).replace("\n", "\n    "))
     from scipy.stats import spearmanr
     sharp_all = np.concatenate([r["sharp"] for r in results.values()])
     test_all = np.concatenate([r["test"] for r in results.values()])

@@ -187,9 +187,11 @@ def run(ctx):
         f"{len(sizes)} of classifiers (share of a {ctx.sizes['map_grid']}² grid classified differently), the largest "
         f"of sizes {', '.join(str(int(s)) for s in sizes[big[:8]])}.")
     shown = list(zip(curve_p[::10], curve[::10]))
-    say("    " + format_table(["threshold"] + [f"{a:.0e}" for (a, _), _ in shown],
-                              [["clusters, canonical parameters"] + [str(c) for (_, c), _ in shown],
-                               ["clusters, classifiers"] + [str(c) for _, (_, c) in shown]]).replace("\n", "\n    "))
+    say("    (the number of clusters of the canonical parameters and of the classifiers, at each distance "
+        "threshold)")
+    say("    " + format_table(["clusters at"] + [f"{a:.0e}" for (a, _), _ in shown],
+                              [["parameters"] + [str(c) for (_, c), _ in shown],
+                               ["classifiers"] + [str(c) for _, (_, c) in shown]]).replace("\n", "\n    "))
     raw_distance = relative_distances(S)
     say(f"    Median relative distance between solutions: {np.median(raw_distance[np.triu_indices(len(S), 1)]):.3f} "
         f"as trained, {np.median(D[np.triu_indices(len(S), 1)]):.3f} after reducing to canonical forms.")

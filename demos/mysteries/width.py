@@ -60,9 +60,11 @@ def run(ctx):
                           f"{np.median(result.final_costs):.2g}",
                           f"{min(curv):.2e} ({len(curv)})" if curv else "-", f"{result.seconds:.1f} s"])
     say(f"Q5. Width: {N} starts per network and scale, {steps:,} steps, η = 0.05, the ten points:")
-    say("    " + format_table(["network", "parameters", "initial scale", "all ten correct", "still on a plateau",
-                              "median leave step", "median final Cost", "λ_min on the plateau (runs)", "time"], table)
-        .replace("\n", "\n    "))
+    say("    (init: the initial scale; 10/10: all ten points correct; plateau: still on one at the end; "
+        "leave, Cost: the medians of the step a run leaves the plateau at and of the final Cost; λ_min: the most "
+        "negative Hessian eigenvalue on the plateau, of that many runs)")
+    say("    " + format_table(["network", "params", "init", "10/10", "plateau", "leave", "Cost", "λ_min (runs)",
+                              "time"], table).replace("\n", "\n    "))
     first, last = s["width_sizes"][0], s["width_sizes"][-1]
     answer = (f"With the paper's scale, all ten points are classified by {100 * results[first, 'paper'][0]:.0f} % of "
               f"{'-'.join(map(str, first))} runs and {100 * results[last, 'paper'][0]:.0f} % of "
