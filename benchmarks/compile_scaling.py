@@ -1,7 +1,7 @@
 """How engine.compile and the stepper page grow with the graph.
 
 * compile: a tanh chain of n nodes and one affine node of n terms (z = b + Σ w_k x_k, its weights the
-  parameters, its inputs the inputs), compiled with the chunked layout of engine/writer.py and, side by
+  parameters, its inputs the inputs), compiled with the chunked layout of engine/compiler/python.py and, side by
   side in the same run, with everything forced into straight-line functions (the layout every graph
   had before); CPU seconds of ``engine.compile`` and the peak resident memory of a fresh process;
 * the stepper page: bytes of ``write_stepper_html`` for tanh chains of n nodes (n + 1 frames), beside
@@ -144,7 +144,7 @@ def main(argv=None):
 
 def numba_rows(sizes, straight=()):
     """engine.compile(..., backend="numba") and the first sgd_run of sigmoid MLPs, each in a fresh
-    process: graphs of engine/tape.py's TAPE_FROM nodes or more run through the one kernel, which a
+    process: graphs of engine/compiler/tape.py's TAPE_FROM nodes or more run through the one kernel, which a
     first process compiles (the cold row, with an empty cache) and every later one loads."""
     import os
     import tempfile

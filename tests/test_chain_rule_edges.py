@@ -1,4 +1,4 @@
-"""The chain rule at the edges of floating point (engine/ops.py's header states the rules):
+"""The chain rule at the edges of floating point (engine/rules/table.py's header states the rules):
 
 * an exactly zero local derivative passes no gradient, even an infinite one (0, not 0 × inf = NaN);
 * a quotient's partials are applied as g / b, not g × (1 / b), so a subnormal divisor does not

@@ -1,5 +1,5 @@
 """engine.compile, second round: inputs of any numeric type give the eager engine's float64 numbers,
-an output that is a leaf compiles, and big graphs (the chunked layout of engine/writer.py) give the
+an output that is a leaf compiles, and big graphs (the chunked layout of engine/compiler/python.py) give the
 same bits as small ones."""
 
 import fractions

@@ -1,4 +1,4 @@
-"""Lanes (``CompiledGraph.sgd_run_lanes``) and the tape kernel (engine/tape.py): the numbers of single
+"""Lanes (``CompiledGraph.sgd_run_lanes``) and the tape kernel (engine/compiler/tape.py): the numbers of single
 runs, bit for bit, on the Higham network and on random graphs over every operation of the table."""
 
 import importlib.util

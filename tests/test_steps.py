@@ -125,7 +125,7 @@ def test_steps_follow_the_engines_order_and_each_node_is_complete_when_processed
 
 
 def _expected_amount(step, c):
-    """The chain rule as engine/ops.py states it: g / b for a quotient's partials (not g * (1 / b)),
+    """The chain rule as engine/rules/table.py states it: g / b for a quotient's partials (not g * (1 / b)),
     otherwise g × local, exactly 0 where the local derivative is exactly 0 and g is not finite."""
     g, node = step.grad, step.node
     if node.op == "div":

@@ -365,7 +365,7 @@ def check_lanes(n_inputs, n_params, rows, orders, P):
 def run_lanes(tape, rows, orders, P, eta, plain, block=BLOCK):
     """Advance the runs P[r] (updated in place) by single-sample SGD over rows[orders[r, t]] with
     IEEE products (``plain``) or the exact chain rule; return each run's output at its last step.
-    ``engine/lanes.py`` checks the arguments and repeats NaN runs exactly."""
+    ``lanes.py`` checks the arguments and repeats NaN runs exactly."""
     k = kernel()
     last = np.empty(P.shape[0])
     target, order, resets, reset_values = tape.sgd

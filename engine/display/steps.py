@@ -37,7 +37,7 @@ class Contribution:
     position: int       # index of the input in node.inputs (an input used twice appears twice)
     input: Value
     local: object       # d(node)/d(input) as a float; None for a constant of the operation (n in x ** n)
-    amount: object      # the chain-rule product step.grad × local (engine/ops.py); None where local is None
+    amount: object      # the chain-rule product step.grad × local (engine/rules/table.py); None where local is None
     grad_before: float  # the input's gradient in this pass before this addition (-0.0: nothing added yet)
     grad_after: float   # ... and after it (0.0 for a constant of the operation, as backward() sets)
     first: bool         # True when this pass had added nothing to this input's gradient before

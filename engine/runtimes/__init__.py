@@ -10,7 +10,7 @@ it computes with:
 
 and ``engine/higher`` defines them once more on Values, for gradients that are graphs. All follow the
 formulas of ``python`` (the reference), so that a rule means the same thing everywhere;
-``tests/test_runtimes.py`` checks that every runtime defines every function the table uses.
+``tests/test_layers.py`` checks that every runtime defines every function the table uses.
 
 The functions of Python's ``math`` module that rules may use (``MATH`` in ``python``) are wrapped
 once by one formula per runtime: a result that is not a real number for real arguments (NaN from

@@ -127,7 +127,7 @@ def sign(a):
 
 
 # The functions of this module; with the generated ones (INLINE, math) they are every function of
-# the Python runtime (tests/test_runtimes.py checks it).
+# the Python runtime (tests/test_layers.py checks it).
 FUNCTIONS = {"exp": exp, "log": log, "divide": divide, "power": power, "power_d": power_d,
              "pow_da": pow_da, "pow_db": pow_db, "softplus": softplus, "maximum": maximum, "ge": ge,
              "sign": sign}

@@ -9,7 +9,7 @@
 # d o / d(input) = d o / d(node) × d(node) / d(input),
 #
 # the gradient already complete at a node times the *local derivative* of that node with respect
-# to one of its inputs (the operation's row in `engine/ops.py`). Higham & Higham's §5 writes the
+# to one of its inputs (the operation's row in `engine/rules/table.py`). Higham & Higham's §5 writes the
 # same rule for whole layers (Lemma 5.1; see the `higham` notebook).
 #
 # The graph is the one `python -m demos.backprop --example neuron` draws
