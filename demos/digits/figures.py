@@ -100,7 +100,7 @@ def draw_weight_sharing(conv, image, out):
     root = weight_sharing_slice(conv, image)
     drawing = draw_graph(root, op_nodes=False, precision=3, rankdir="LR",
                          title="One 3×3 filter of layer 2 on a 4×4 patch: each of its 9 weights W[2][1,1,i,j] "
-                               "feeds all four z[2]_1(r,s) (red: the edges of W[2][1,1,1,1]);\n"
+                               "feeds all four z[2]_1(r,s)\n(red: the edges of W[2][1,1,1,1]);\n"
                                "max pooling passes the gradient to one z, and each weight's gradient "
                                "sums over the positions the filter visits")
     # the edges of one shared weight in red (node ids are n<position in topological order>)

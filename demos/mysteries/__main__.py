@@ -11,7 +11,7 @@ few minutes each on two cores.
 import sys
 import time
 
-from .._common import check_out_dir, format_table, int_in, make_parser, reporter, require_for
+from .._common import check_out_dir, int_in, make_parser, reporter, require_for, show
 from ..seeds import executors
 from . import QUESTIONS, generalisation, minima, regularisation, runs, symmetries, width
 from .problems import HIGHAM, backend
@@ -123,9 +123,10 @@ def main(argv=None):
                 say(f"    ({name}: {times[name]:.1f} s)")
     except executors.ExecutorUnavailable as err:
         parser.error(str(err))
-    print("Summary")  # printed even with --quiet
-    print(format_table(["question", "answer", "time"],
-                       [[QUESTIONS[name], ctx.answers.get(name, "-"), f"{times[name]:.1f} s"] for name in chosen]))
+    print("Summary")  # printed even with --quiet; each answer a paragraph that fits the terminal
+    for name in chosen:
+        show(f"{QUESTIONS[name]} ({times[name]:.1f} s)")
+        show(f"   {ctx.answers.get(name, '-')}")
     return 0
 
 

@@ -102,10 +102,6 @@ class CompiledGraph:
                 return p
         return arguments.numbers_of(p, self._n_par, "parameters")
 
-    def _convert(self, seq, what):
-        """The slow path, after generated code met something it does not take: the clear error."""
-        return arguments.numbers_of(seq, self._n_in if what == "inputs" else self._n_par, what)
-
     # ---------------------------------------------------------------- calling
 
     def forward(self, x: Sequence[Any], p: Sequence[Any] | None = None) -> float:

@@ -57,3 +57,22 @@ def raise_eager_error(refusal):
     name, *args = refusal
     scalar.FUNCTIONS[name](*args)
     raise AssertionError(f"native {name}{tuple(args)} refused what the Python runtime's {name} accepts")
+
+
+def module_head(title, ops, extra_lines=()):
+    """The first lines of every generated numba module (the backend's, the lanes', the tape's): what
+    made it, the stamp of what its machine code depends on, its imports, and the functions of the
+    rules written into it from one text each: the INLINE functions, and the math functions that the
+    rows ``ops`` call."""
+    from ..rules.parse import rule
+    from ..runtimes import numba as native
+    calls = set().union(*(rule(op).calls for op in ops)) if ops else set()
+    text = [f"# {title}", version_line(), *extra_lines, "", "import math", "", "import numpy as np",
+            "from numba import njit", "", f"from engine.runtimes.numba import {', '.join(native.module_names())}", ""]
+    text += [f"{name} = math.{fn.__name__}" for name, fn in scalar.INLINE_NAMES.items() if name != "_quotient"]
+    text += ["INF = math.inf", "NAN = math.nan", "", ""]
+    for name in scalar.INLINE:
+        text += [native.inline_source(name), ""]
+    for name in sorted(calls & set(scalar.MATH)):
+        text += [native.math_source(name), ""]
+    return text
