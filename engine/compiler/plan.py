@@ -23,7 +23,7 @@ import math
 
 from ..core.eager import refuse_closure
 from ..core.graph import topological_order
-from ..core.value import Value
+from ..core.value import Value, values_of
 from ..rules.chain import contributions, forward_statements
 
 
@@ -45,13 +45,8 @@ def check_values(seq, what):
     """``seq`` as a list of leaf Values, or the error that says which one is not."""
     if isinstance(seq, Value):
         raise TypeError(f"compile: {what} must be a list of Values, got a single Value; write [{what[:-1]}]")
-    try:
-        seq = list(seq)
-    except TypeError:
-        raise TypeError(f"compile: {what} must be a list of Values, got {type(seq).__name__}") from None
+    seq = values_of(seq, "compile", what, "a list of Values")
     for i, v in enumerate(seq):
-        if not isinstance(v, Value):
-            raise TypeError(f"compile: {what}[{i}] must be a Value, got {type(v).__name__}")
         if v._a is not None:  # its recorded inputs would still be read below it: wrong gradients
             raise CompileError(f"compile: {what}[{i}] must be a leaf Value (an input or a parameter), "
                                f"got the result of {v._operation.name!r}; list the leaves it was computed from")

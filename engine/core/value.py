@@ -425,6 +425,20 @@ class _Uncover:
 _PICKLING = threading.local()  # covered: {id: node} of the nodes being pickled shallow, per thread
 
 
+def values_of(seq: Any, who: str, what: str, accepted: str = "a sequence of Values") -> list[Value]:
+    """``seq`` as a list of Values, or a TypeError naming ``who`` (the function), ``what`` (its
+    argument), what it accepts, and the first item that is not a Value (for compile's inputs,
+    grad's wrt ...)."""
+    try:
+        items = list(seq)
+    except TypeError:
+        raise TypeError(f"{who}: {what} must be {accepted}, got {type(seq).__name__}") from None
+    for i, v in enumerate(items):
+        if not isinstance(v, Value):
+            raise TypeError(f"{who}: {what}[{i}] must be a Value, got {type(v).__name__}")
+    return items
+
+
 def lift(x, symbol, partner):
     """Turn the plain-number operand of a binary operation into a constant leaf."""
     if x.__class__ is float or x.__class__ is int or (

@@ -24,7 +24,7 @@ import numpy as np
 from ..core.backward import BackwardPass
 from ..core.eager import refuse_closure
 from ..core.graph import topological_order
-from ..core.value import Value, affine
+from ..core.value import Value, affine, values_of
 from ..rules.chain import contributions
 from ..rules.source import build
 from ..rules.table import CONST
@@ -52,14 +52,7 @@ def _chain_function(op, n):
 def _as_values(wrt: Value | Sequence[Value], who: str = "grad") -> list[Value]:
     if isinstance(wrt, Value):
         return [wrt]
-    try:
-        wrt = list(wrt)
-    except TypeError:
-        raise TypeError(f"{who}: wrt must be a Value or a sequence of Values, got {type(wrt).__name__}") from None
-    for i, v in enumerate(wrt):
-        if not isinstance(v, Value):
-            raise TypeError(f"{who}: wrt[{i}] must be a Value, got {type(v).__name__}")
-    return wrt
+    return values_of(wrt, who, "wrt", "a Value or a sequence of Values")
 
 
 def grad(output: Value, wrt: Value | Sequence[Value], create_graph: bool = False) -> tuple[Value, ...]:
