@@ -207,7 +207,8 @@ def test_dask_losing_every_worker_stops_in_bounded_time_and_keeps_the_finished_r
     here = study.run_study(tasks)
     with _cluster(1) as cluster:
         with executors.dask(cluster.scheduler_address) as (workers, _):
-            thread, outcome = in_background(lambda: study.run_study(tasks, workers, patience=2))
+            # one run a group (workers=8 of them): runs are still waiting when the worker goes
+            thread, outcome = in_background(lambda: study.run_study(tasks, workers, patience=2, workers=8))
             deadline = time.monotonic() + 2.0  # until a run has finished (about 0.5 s each), or 2 s
             while not any(workers.client.has_what().values()) and time.monotonic() < deadline:
                 time.sleep(0.05)
