@@ -223,3 +223,49 @@ def test_dask_losing_every_worker_stops_in_bounded_time_and_keeps_the_finished_r
     kept = [t.index for t in stop.finished.tasks]
     assert kept and len(kept) < 8 and sorted(kept + stop.missing) == list(range(8))
     same_runs(stop.finished, here, kept)
+
+
+def _fails(index):
+    raise ValueError(f"run {index} went wrong")
+
+
+def test_on_dask_a_run_that_fails_raises_its_own_error_and_a_gone_result_counts_as_lost():
+    with _cluster(1) as cluster:
+        with executors.dask(cluster.scheduler_address) as (workers, _):
+            assert workers.submit(sum, [1, 2, 3]).result(timeout=30) == 6
+            future = workers.submit(_fails, 4)
+            with pytest.raises(ValueError, match="run 4 went wrong"):
+                future.result(timeout=30)
+            assert not workers.lost(future.exception())   # the run's own error: not run again
+
+            class Gone:
+                """A Dask future whose run finished but whose result left with its worker."""
+                status = "finished"
+
+                def result(self, timeout=None):
+                    raise OSError("the worker holding it closed")
+
+            class Dropped:
+                status = "cancelled"
+
+            for done in (Gone(), Dropped()):
+                outcome = Future()
+                executors._settle(done, outcome)
+                assert workers.lost(outcome.exception())
+            abandoned = Future()
+            abandoned.cancel()
+            executors._settle(Gone(), abandoned)   # the study gave it up: nothing to carry
+            assert abandoned.cancelled()
+
+
+def test_on_dask_cancelling_a_run_cancels_its_task_on_the_cluster():
+    with _cluster(1) as cluster:
+        with executors.dask(cluster.scheduler_address) as (workers, _):
+            busy = workers.submit(time.sleep, 1.0)
+            waiting = workers.submit(sum, [1, 2])
+            assert waiting.cancel()
+            deadline = time.monotonic() + 10
+            while waiting.task.status != "cancelled" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert waiting.task.status == "cancelled"
+            assert busy.result(timeout=30) is None

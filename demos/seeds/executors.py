@@ -17,7 +17,7 @@ no worker is left, stops after a bounded wait (``study.run_study``).
 """
 
 import os
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 EXTRA = 'pip install "dask[distributed]" (the "cluster" extra)'
@@ -84,22 +84,51 @@ def _dask_client_class():
     return Client
 
 
+class WorkerLost(RuntimeError):
+    """A run's outcome could not be had from the cluster: its worker (or the result it held) is gone."""
+
+
+FETCH = 60.0  # seconds to fetch a finished run's result before counting it lost with its worker
+
+
+class _DaskRun(Future):
+    """The ``concurrent.futures`` future of one run on Dask. Cancelling it cancels the task on the
+    cluster too, so that a stopped study leaves nothing running there."""
+
+    def __init__(self, task):
+        super().__init__()
+        self.task = task
+
+    def cancel(self):
+        cancelled = super().cancel()
+        if cancelled:
+            self.task.cancel()
+        return cancelled
+
+
 class DaskWorkers:
     """The runs on a Dask cluster. Dask itself moves the runs of a dead worker to the others, and
     gives up on a run (KilledWorker) when the workers running it died several times; the study then
     submits it again. When no worker is left, Dask would wait for one for ever: ``alive`` lets the
-    study see that."""
+    study see that.
+
+    Each run's outcome is carried from its Dask future to a ``concurrent.futures`` one here rather
+    than by ``Client.get_executor()``: that bridge raises an unrelated ValueError ("not enough values
+    to unpack") when a worker leaves just after its run's result was fetched, and the study would
+    then stop as if the run itself had failed."""
 
     def __init__(self, client):
         self.client = client
-        self.executor = client.get_executor()
 
     def submit(self, fn, *args):
-        return self.executor.submit(fn, *args)
+        task = self.client.submit(fn, *args, pure=False)  # pure=False: a run submitted again runs again
+        outcome = _DaskRun(task)
+        task.add_done_callback(lambda done: _settle(done, outcome))
+        return outcome
 
     def lost(self, error):
         from distributed import KilledWorker
-        return isinstance(error, KilledWorker)
+        return isinstance(error, (KilledWorker, WorkerLost))
 
     def alive(self):
         """The worker threads the scheduler knows now (0 if the scheduler cannot be reached)."""
@@ -110,6 +139,27 @@ class DaskWorkers:
 
     def renew(self):
         pass  # the cluster reschedules by itself
+
+
+def _settle(done, outcome):
+    """Carry the outcome of the Dask future ``done`` to ``outcome`` (in Dask's callback thread): its
+    result, the run's own error, or WorkerLost when the result or the task is gone with a worker."""
+    if not outcome.set_running_or_notify_cancel():
+        return  # the study no longer wants it
+    try:
+        if done.status == "finished":
+            result = done.result(timeout=FETCH)
+        elif done.status == "error":
+            error = done.exception(timeout=FETCH)
+            outcome.set_exception(error)
+            return
+        else:  # cancelled by the cluster (its client closing, the scheduler gone)
+            raise WorkerLost(f"the cluster cancelled the run ({done.status})")
+    except Exception as err:  # noqa: BLE001 (whatever stopped the fetch, the result is not here)
+        outcome.set_exception(err if isinstance(err, WorkerLost) else
+                              WorkerLost(f"the run's result could not be fetched: {type(err).__name__}: {err}"))
+        return
+    outcome.set_result(result)
 
 
 @contextmanager
