@@ -48,13 +48,13 @@ def start(n_runs, n_par, seed=1):
     return 0.5 * np.random.default_rng(seed).standard_normal((n_runs, n_par))
 
 
-@pytest.mark.parametrize("kind", ["interleaved", "tape"])
+@pytest.mark.parametrize("kind", ["blocks", "tape"])
 @requires_numba
 def test_higham_lanes_equal_single_runs_bit_for_bit(kind):
     graph, n = higham("numba")
     reference, _ = higham("python")  # the Python backend: eager's numbers (tests/test_compiler.py)
     graph._tape_only = kind == "tape"
-    runs, steps = 7, 3000  # not a multiple of the interleaving width: padded lanes are dropped
+    runs, steps = 7, 3000  # not a multiple of the block: padded lanes are dropped
     P = start(runs, n)
     orders = np.random.default_rng(2).integers(0, 10, (runs, steps))
     expected_P, expected_last = single_runs(reference, ROWS, orders, P, 0.05)
@@ -82,7 +82,7 @@ def _random_problem(seed):
 
 
 @requires_numba
-@pytest.mark.parametrize("kind", ["interleaved", "tape"])
+@pytest.mark.parametrize("kind", ["blocks", "tape"])
 def test_random_graphs_lanes_equal_single_runs(kind):
     checked = 0
     for seed in range(12):
@@ -167,7 +167,7 @@ def test_the_kernel_is_written_from_the_table():
 
 
 @requires_numba
-@pytest.mark.parametrize("kind", ["interleaved", "tape"])
+@pytest.mark.parametrize("kind", ["blocks", "tape"])
 def test_a_zero_derivative_meeting_an_infinite_gradient_reruns_that_lane_exactly(kind):
     """relu off under a square root: d/dx sqrt at 0 is inf, times relu's 0 is NaN in IEEE products and
     0 by the table's rule. Lanes with IEEE products first, the NaN lanes again exactly: each lane ends
@@ -188,7 +188,7 @@ def test_a_zero_derivative_meeting_an_infinite_gradient_reruns_that_lane_exactly
 
 
 @requires_numba
-@pytest.mark.parametrize("kind", ["interleaved", "tape"])
+@pytest.mark.parametrize("kind", ["blocks", "tape"])
 def test_edge_graphs_lanes_equal_single_runs(kind):
     """The output a parameter itself, a parameter -0.0 that no path reaches (its update is p - η·0.0,
     which keeps -0.0), no inputs, no parameters."""
@@ -204,3 +204,32 @@ def test_edge_graphs_lanes_equal_single_runs(kind):
         got = P.copy()
         last = graph.sgd_run_lanes(rows, orders, got, 0.1)
         assert same_bits(got, expected) and same_bits(last, last_expected)
+
+
+@requires_numba
+def test_a_division_by_zero_in_a_users_row_stops_the_lanes_as_it_stops_sgd_run():
+    """The blocks' IEEE function divides without numba's zero test (which would keep LLVM from
+    vectorising it); a run that meets 1/0 ends with a number that is not finite and is run again with
+    the exact function, which raises the error sgd_run raises. Runs that divide by nothing are the
+    single runs' numbers."""
+    inv = engine.define("lanes_test_inv", ("a",), "1.0 / a", ("-out * out",))
+    x, w = Value(1.0), Value(0.5)
+    out = inv(w * x) * 0.25 + w
+    graph = engine.compile(out, [x], [w], backend="numba")
+    assert lanes_module.lanes_kind(graph) == "blocks"
+    rows = np.array([[1.0], [2.0], [0.0]])
+    fine = np.array([[0, 1, 0], [1, 1, 0]])
+    P = np.array([[0.5], [1.5]])
+    expected, last_expected = single_runs(engine.compile(out, [x], [w]), rows, fine, P, 0.01)
+    got = P.copy()
+    last = graph.sgd_run_lanes(rows, fine, got, 0.01)
+    assert same_bits(got, expected) and same_bits(last, last_expected)
+    with pytest.raises(ZeroDivisionError) as single:
+        graph.sgd_run(rows, np.array([0, 2, 1]), [0.5], 0.01)
+    for backend in ("numba", "python"):
+        kept = P.copy()
+        with pytest.raises(ZeroDivisionError) as lanes:
+            engine.compile(out, [x], [w], backend=backend).sgd_run_lanes(rows, np.array([[0, 1, 1], [0, 2, 1]]),
+                                                                         kept, 0.01)
+        assert str(lanes.value) == str(single.value)
+        assert same_bits(kept, P)  # the run that finished first is not written either: all or nothing

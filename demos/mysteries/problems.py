@@ -53,7 +53,7 @@ class Network:
         self.cost = engine.compile(half_squared_error(self.mlp(xs), ys), xs + ys, self.mlp.parameters(),
                                    backend=self.backend)
         if self.backend == "numba" and self.sizes != HIGHAM:
-            # the paper's network runs the most steps: its own interleaved lanes (a few seconds of numba
+            # the paper's network runs the most steps: its own blocks of lanes (a few seconds of numba
             # compiling, once); the others share the tape kernel, which needs no compiling per graph
             lanes.prefer_tape(self.cost)
         xs = [Value(0.0) for _ in range(sizes[0])]

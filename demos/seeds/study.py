@@ -118,7 +118,7 @@ def run_group(group):
             for k, task in enumerate(group)]
 
 
-GROUP = 64  # runs per lanes call: enough to keep the interleaved runs busy, a few groups per worker
+GROUP = 64  # runs per lanes call: whole blocks of lanes (8 each), a few groups per worker
 
 
 def groups(todo, workers=1):
