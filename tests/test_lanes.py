@@ -233,3 +233,36 @@ def test_a_division_by_zero_in_a_users_row_stops_the_lanes_as_it_stops_sgd_run()
                                                                          kept, 0.01)
         assert str(lanes.value) == str(single.value)
         assert same_bits(kept, P)  # the run that finished first is not written either: all or nothing
+
+
+@pytest.mark.parametrize("backend", ["python", pytest.param("numba", marks=requires_numba)])
+def test_forward_array_lanes_is_forward_array_per_run_bit_for_bit(backend):
+    """The Cost of many runs at once: the Python backend evaluates every run in one broadcast NumPy
+    call, the others run by run; row r is forward_array(X, P[r]) whichever does it."""
+    graph, n_par = higham(backend)
+    P = start(9, n_par, seed=4) * 8.0   # large weights: saturated sigmoids too
+    got = graph.forward_array_lanes(ROWS, P)
+    assert got.shape == (9, 10)
+    assert all(same_bits(got[r], graph.forward_array(ROWS, P[r])) for r in range(9))
+    checked = 0
+    for seed in range(12):
+        out, inputs, params = _random_problem(seed)
+        g = engine.compile(out, inputs, params, backend=backend)
+        rng = np.random.default_rng(seed)
+        X = np.array([[v.data for v in inputs]]) + 0.01 * rng.standard_normal((5, 2))
+        P = np.array([[v.data for v in params]] * 4) + 0.01 * rng.standard_normal((4, 2))
+        try:
+            expected = [g.forward_array(X, P[r]) for r in range(4)]
+        except (ValueError, ZeroDivisionError):  # outside an operation's domain: checked below
+            with pytest.raises((ValueError, ZeroDivisionError)):
+                g.forward_array_lanes(X, P)
+            continue
+        got = g.forward_array_lanes(X, P)
+        assert all(same_bits(got[r], expected[r]) for r in range(4)), seed
+        checked += 1
+    assert checked >= 8
+    assert graph.forward_array_lanes(ROWS, np.zeros((0, n_par))).shape == (0, 10)
+    with pytest.raises(ValueError, match=r"shape \(runs, 23\)"):
+        graph.forward_array_lanes(ROWS, np.zeros((3, 22)))
+    with pytest.raises(TypeError, match="dtype"):
+        graph.forward_array_lanes(ROWS, np.array([["0.5"] * n_par]))

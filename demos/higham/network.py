@@ -90,6 +90,11 @@ class HighamNetwork:
         the per-sample C."""
         return float(np.mean(self.cost_graph.forward_array(self._XY, p)))
 
+    def costs(self, P):
+        """The Cost of every run at once, the rows of ``P`` (runs, 23): ``cost(P[r])`` for each r,
+        bit for bit (one NumPy call for all of them)."""
+        return np.mean(self.cost_graph.forward_array_lanes(self._XY, P), axis=1)
+
     def residuals(self, p):
         """The vector (‖y_i − F(x_i)‖₂)_i of nlsrun.m; Σ r_i² = 2N · Cost (20 · Cost for ten points)."""
         return self.residual_graph.forward_array(self._XY, p)

@@ -108,11 +108,11 @@ def run_group(group):
     first = group[0]
     marks = recorded_steps(first.steps, first.record_every)
     costs = np.empty((len(group), len(marks)))
-    costs[:, 0] = [net.cost(p) for p in P]
+    costs[:, 0] = net.costs(P)
     rows = np.array(net.rows)
     for j in range(1, len(marks)):
         graph.sgd_run_lanes(rows, np.ascontiguousarray(orders[:, marks[j - 1]:marks[j]], dtype=np.int64), P, first.eta)
-        costs[:, j] = [net.cost(p) for p in P]
+        costs[:, j] = net.costs(P)
     share = (time.perf_counter() - began) / len(group)
     return [Run(task.index, costs[k], net.correct(P[k].tolist()), P[k].tolist(), share)
             for k, task in enumerate(group)]

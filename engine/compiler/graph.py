@@ -140,6 +140,20 @@ class CompiledGraph:
         """The output at every row of ``X`` (shape (n, number of inputs)) as an array of shape (n,)."""
         return self._code.forward_array(self._rows(X), self._p(p), _array_reals)
 
+    def forward_array_lanes(self, X: Any, P: Any) -> np.ndarray:
+        """``forward_array(X, P[r])`` for every run r, the rows of ``P`` (shape (runs, number of
+        parameters)): an array of shape (runs, n), the same numbers bit for bit. The Python backend's
+        NumPy code takes all the runs in one call (each parameter a column of ``P``, broadcast
+        against the rows of ``X``): the Cost of many runs at once, as ``sgd_run_lanes`` trains them."""
+        X, P = self._rows(X), self._lanes(P)
+        together = getattr(self._code, "forward_array_lanes", None)
+        if together is not None:
+            return together(X, P, _array_reals)
+        out = np.empty((P.shape[0], X.shape[0]))
+        for r in range(P.shape[0]):
+            out[r] = self._code.forward_array(X, P[r], _array_reals)
+        return out
+
     def gradient_array(self, X: Any, p: Sequence[Any] | None = None) -> tuple:
         """(values (n,), parameter gradients (n, number of parameters)) at every row of ``X``;
         with ``input_grads``, also the input gradients (n, number of inputs)."""
@@ -153,6 +167,15 @@ class CompiledGraph:
         if X.ndim != 2 or X.shape[1] != self._n_in:
             raise ValueError(f"expected an array of shape (n, {self._n_in}), got shape {X.shape}")
         return np.ascontiguousarray(X)
+
+    def _lanes(self, P):
+        P = np.asarray(P)
+        if P.dtype.kind not in arguments.REAL_KINDS:  # as Value(): never text parsed as a number
+            raise TypeError(f"expected an array of real numbers, got an array of dtype {P.dtype}")
+        if P.ndim != 2 or P.shape[1] != self._n_par:
+            raise ValueError(f"expected an array of shape (runs, {self._n_par}), one row of parameters "
+                             f"per run, got shape {P.shape}")
+        return np.ascontiguousarray(P, dtype=float)
 
     def write_params(self, p: Sequence[Any]) -> None:
         """Store the numbers ``p`` into the recorded parameter Values' ``.data``."""

@@ -352,6 +352,14 @@ class PythonCode:
             value = functions["forward"](cols, p)
         return np.broadcast_to(np.asarray(value, dtype=float), (len(X),)).copy()
 
+    def forward_array_lanes(self, X, P, reals):
+        cols = tuple(c[None, :] for c in X.T)  # (1, n): the rows of X along the second axis
+        p = [P[:, i:i + 1] for i in range(P.shape[1])]  # (runs, 1): the runs along the first
+        functions = self.array_functions(reals)
+        with np.errstate(all="ignore"):
+            value = functions["forward"](cols, p)
+        return np.broadcast_to(np.asarray(value, dtype=float), (len(P), len(X))).copy()
+
     def gradient_array(self, X, p, reals):
         cols = tuple(X.T)
         n = len(X)
