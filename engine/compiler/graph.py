@@ -47,7 +47,9 @@ class CompiledGraph:
     * ``sgd_run(rows, order, p, eta)``: ``sgd_step`` for ``x = rows[k]``, k in ``order``, in one
       generated loop (the parameters stay in local variables between steps);
     * ``forward_array(X, p)`` and ``gradient_array(X, p)``: X of shape (n, len(inputs)): all n
-      points in one call.
+      points in one call;
+    * ``sgd_run_lanes(rows, orders, P, eta)`` and ``forward_array_lanes(X, P)``: many runs at once,
+      one row of the float64 array ``P`` per run (see ``lanes.py``).
 
     Parameters updated in place are a list or a float64 NumPy array (the fastest with numba).
     ``backend`` names the backend; ``source`` is the generated text; ``listing()`` the same with the
