@@ -143,6 +143,38 @@ def _inline_once(statements, uses):
     return kept, [u for _, u in lines[len(statements):]]
 
 
+def _fold_first_terms(statements):
+    """``statements`` with each first assignment ``t = e`` that the next statement reading t
+    extends (``t = t + x``) folded into it: ``t = (e) + x``, with e evaluated on the same numbers
+    and before x, as it was (arithmetic on generated variables only, none of them assigned in
+    between); one store and load fewer per gradient with several contributions. Linear in the
+    statements."""
+    lines = [[t, e] for t, e in statements]
+    names = [_VAR.findall(e) for _, e in lines]
+    assigned, reads = {}, {}
+    for k, (t, _) in enumerate(lines):
+        assigned.setdefault(t, []).append(k)
+        for name in names[k]:
+            reads.setdefault(name, []).append(k)
+    dropped = set()
+    for i, (t, e) in enumerate(lines):
+        if (assigned[t][0] != i or len(assigned[t]) < 2 or not _ARITHMETIC.fullmatch(e) or _CALL.search(e)
+                or not all(_VAR.fullmatch(n) for n in _NAME.findall(e))):
+            continue
+        j = assigned[t][1]  # the second assignment of t: it must be the first read of t, t = t + x
+        if reads.get(t, [None])[0] != j or not lines[j][1].startswith(f"{t} + ") or names[j].count(t) != 1:
+            continue
+        if any(i < k < j for name in set(names[i]) for k in assigned.get(name, ())):
+            continue
+        whole = e.startswith("(") and e.endswith(")") and e.count("(") == 1
+        lines[j][1] = (e if whole else f"({e})") + lines[j][1][len(t):]
+        names[j] = _VAR.findall(lines[j][1])
+        assigned[t].pop(0)
+        reads[t].pop(0)
+        dropped.add(i)
+    return [(t, e) for k, (t, e) in enumerate(lines) if k not in dropped]
+
+
 def _straight_line(g):
     xs = [f"x{i}" for i in range(g.n_in)]
     ps = [f"p{i}" for i in range(g.n_par)]
@@ -169,7 +201,8 @@ def _straight_line(g):
         # a float (a NumPy scalar, a complex number), sends the call to the exact step, from the
         # parameters as they were
         fast_fwd = [f"{t} = {e}" for t, e in g.fast_forward]
-        kept, updates = _inline_once(g.fast_sgd_backward, [f"{p} - eta * {q}" for p, q in zip(ps, g.sgd_pgrads)])
+        kept, updates = _inline_once(_fold_first_terms(g.fast_sgd_backward),
+                                     [f"{p} - eta * {q}" for p, q in zip(ps, g.sgd_pgrads)])
         fast_bwd = [f"{t} = {e}" for t, e in kept]
         tests = " or ".join(f"{x}.__class__ is not float" for x in xs) or "False"
         step = ["def sgd_step(x, p, eta):",
