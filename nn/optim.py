@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from engine import Value
 
-from .atomic import set_each
+from .atomic import set_all, set_each
 from .checks import brief, describe
 from .module import Module
 
@@ -83,6 +83,9 @@ class Optimizer:
         """Write a proposed step: the parameters and the optimizer's state in one C call, which
         Ctrl-C cannot cut half way (nn/atomic.py)."""
         values, state = update
+        if not state:  # the parameters alone (plain SGD, every step): no lists to join
+            set_all(self.params, "data", values)
+            return
         set_each(self.params + [self] * len(state), ["data"] * len(self.params) + list(state),
                  list(values) + list(state.values()))
 

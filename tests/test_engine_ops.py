@@ -191,3 +191,20 @@ def test_special_values_follow_ieee_and_pytorch():
     assert x.grad == 0.0  # d/dx x^0 = 0, also at 0 (not 0 * inf)
     assert (Value(-2.0) ** math.inf).data == math.inf
     assert math.isnan((Value(-2.0) ** math.nan).data)
+
+
+def _fields(v):
+    return (v.data, v.grad, v.label, v._operation, v._a, v._b, v.__dict__)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_node_made_by_an_operation_is_the_node_value_makes(name):
+    # the operations write a node's fields themselves (rules/source.py _new_node, without a call of
+    # Value.__init__); a node so made must be exactly Value(data, None, op, inputs...)
+    fn, points, _, _ = CASES[name]
+    node = fn(*[Value(x) for x in points[0]])
+    a = node._a
+    made = Value(node.data, None, node._operation, a, node._b) if a.__class__ is not tuple else \
+        Value(node.data, None, node._operation, a)
+    assert _fields(node) == _fields(made)
+    assert type(node) is Value

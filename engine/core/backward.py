@@ -3,7 +3,7 @@
 Everything that back-propagates goes through ``BackwardPass``: ``Value.backward()``, the step tables
 and ``backward_steps``/``backward_frames``, the stepper, the Hessian helpers. A pass
 
-* walks the graph once (``graph.interior_order``), with its marks in a dict of its own;
+* walks the graph once (``graph.interior_order``), with its marks in a set of its own;
 * computes either **into the graph** (``run``: the eager engine's fast path, each interior node's
   ``.grad`` set afresh, each leaf's gradient added once at the end), or **privately** (``steps``,
   ``gradients``: a dict of its own, no ``.grad`` touched until ``commit``);
@@ -52,24 +52,28 @@ def _accumulate(leaf, g):
 
 
 def _run(root, gradient, order, leaves):
-    """The eager pass into the graph (``BackwardPass.run``).
+    """The eager pass into the graph (``BackwardPass.run``); ``leaves`` as ``interior_order``
+    gives them, a leaf once per use.
 
     A leaf's sum of this pass starts from -0.0, the exact identity of IEEE addition, and is added to
-    its old grad once, at the end (PyTorch's AccumulateGrad). A leaf whose old grad is ±0.0 (the
-    common case: after ``zero_grad()``) can add its contributions in place instead: a sum started
-    from ±0.0 and that sum added to ±0.0 are the same bits (a sum that starts from +0.0 is never
-    -0.0, and -0.0 + x is x), so only the other leaves are set aside and written at the end. The
-    writes that end (or undo) the pass are one C call each, which Ctrl-C cannot cut
-    half way (``atomic.py``); on any error every leaf gets back the grad it had."""
+    its old grad once, at the end (PyTorch's AccumulateGrad). When every leaf's old grad is ±0.0
+    (the common case: after ``zero_grad()``; one count in C says so), the leaves add their
+    contributions in place instead: a sum started from ±0.0 and that sum added to ±0.0 are the same
+    bits (a sum that starts from +0.0 is never -0.0, and -0.0 + x is x). Otherwise every leaf
+    starts from -0.0 and its old grad is added at the end: all the sums first, then the writes, so
+    that a leaf listed twice gets the same number twice. On any error (or Ctrl-C), at any point of
+    the pass, the undo gives every leaf back the grad it had: it was prepared before any leaf
+    changed, and runs in one C call, which Ctrl-C cannot cut half way (``atomic.py``)."""
     with BackwardPass.lock:
         olds = [p.grad for p in leaves]
-        held = [(p, g) for p, g in zip(leaves, olds) if g != 0.0]  # None, NaN and nonzero grads
         # the undo is prepared before any leaf changes: preparing it in the except clause would call
         # a Python function (writes) there, at whose start a second Ctrl-C could skip the undo
         undo = writes(leaves, "grad", olds)
+        held = olds.count(0.0) != len(olds)  # == 0.0: true for ±0.0, not for None, NaN or others
         try:
-            for p, _ in held:
-                p.grad = -0.0
+            if held:
+                for p in leaves:
+                    p.grad = -0.0
             if order:
                 for v in order:
                     v.grad = -0.0
@@ -78,14 +82,15 @@ def _run(root, gradient, order, leaves):
                 for v in reversed(order):
                     backprop[v._operation](v)
             else:  # a leaf root: d(root)/d(root) is the seed, added to its old grad
-                root.grad = gradient if olds[0] != 0.0 else olds[0] + gradient
-            # None: no gradient yet. Computed in full, and the writes prepared, before any is
-            # written; after this block only the one C call runs (see atomic.py)
-            done = writes([p for p, _ in held], "grad", [p.grad if g is None else g + p.grad for p, g in held])
+                root.grad = gradient if held else olds[0] + gradient
+            if held:  # still inside the try: a failure here, too, is undone whole
+                # None: no gradient yet (the pass's sum, as it is)
+                sums = [p.grad if g is None else g + p.grad for p, g in zip(leaves, olds)]
+                for p, g in zip(leaves, sums):
+                    p.grad = g
         except BaseException:
             consume(undo)
             raise
-        consume(done)
 
 
 class BackwardPass:
@@ -171,6 +176,6 @@ class BackwardPass:
         this pass's gradient, leaves add theirs (a ``None`` grad becomes it)."""
         grads = self.gradients()
         with self.lock:
-            leaves = [p for p in self.leaves if p in grads]
+            leaves = [p for p in dict.fromkeys(self.leaves) if p in grads]  # each leaf once
             values = [grads[v] for v in self.order] + [_accumulate(p, grads[p]) for p in leaves]
             set_all(self.order + leaves, "grad", values)

@@ -11,7 +11,7 @@ two other tables, which would need the derivatives the closure hides, refuse it.
 """
 
 from ..rules import source
-from ..rules.table import BUILTIN
+from ..rules.table import BUILTIN, CLOSURE_ROW_MADE
 
 
 class ClosureNodeError(TypeError):
@@ -51,7 +51,18 @@ def _refusing(what):
     return for_op
 
 
-BACKPROP = _ByOp(lambda op: _closure_backprop)
+# A plain dict, not a _ByOp: a backward pass looks it up once per node, and CPython's interpreter
+# specialises that lookup for plain dicts only (a subclass costs 10 to 25 ns more per node). A
+# closure row is registered as it is made; none is made before this module runs, since importing
+# any part of the engine runs engine/__init__.py, which imports this module.
+BACKPROP: dict = {}
+
+
+def _register_closure(op):
+    BACKPROP[op] = _closure_backprop
+
+
+CLOSURE_ROW_MADE.append(_register_closure)
 PARTIALS = _ByOp(_refusing("local derivatives"))
 AMOUNTS = _ByOp(_refusing("the step tables"))
 

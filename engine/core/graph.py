@@ -64,14 +64,19 @@ _EMIT = object()  # in a walk's stack: the node below it has all its inputs emit
 
 def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
     """The non-leaf nodes under ``root`` in topological order (``root`` last), for a backward pass;
-    each distinct leaf (parameter, input, constant) is appended to the list ``leaves``.
+    the leaves (parameters, inputs, constants) are appended to the list ``leaves``, once per use (a
+    leaf read by two nodes, such as an input of every neuron of a layer, is listed twice).
 
     The same walk as ``topological_order`` but leaves are never pushed, which halves the work on a
     network. The walk's marks live in a set of its own, never in the nodes: two walks at once, in
     one thread or several, cannot see each other. Expanding a node pushes it back with ``_EMIT``
     above it and its inputs above that: when ``_EMIT`` comes off the stack, every input is emitted,
-    so the node under it is next (no lookup needed). An input already seen is done (or pending on the
-    stack from another consumer: a cycle is impossible), so ``in`` is the only test an input needs."""
+    so the node under it is next (no lookup needed). A node is tested against the set when it comes
+    off the stack (pushed by two consumers: expanded already), not also when it is pushed: the
+    test would cost more than the pushes it saves. Leaves are not looked up at all: a pass needs
+    each distinct leaf only when it sets one aside (``backward.py``), rarely, and deduplicates them
+    then. Against the grad-slot marks of the first edition, a set costs about 60 ns a node (a
+    million-node chain: a 32 MB table), which these two savings and the unary runs below win back."""
     if root._a is None:
         leaves.append(root)
         return []
@@ -95,28 +100,37 @@ def interior_order(root: Value, leaves: list[Value]) -> list[Value]:
         push(v)
         push(EMIT)
         a = v._a
-        if a.__class__ is tuple:  # variadic node: all inputs in _a
-            for p in reversed(a):  # reversed so that the first input's side comes first
-                if p not in seen:
+        b = v._b
+        # A run of unary nodes, each the input of the one before (relu(tanh(x)), a deep chain):
+        # each is expanded here as soon as it is reached, as it would be when it came off the
+        # stack next, without the trip through the stack and the loop.
+        while b is None and a.__class__ is not tuple:
+            if a._a is None:
+                hold(a)
+                break
+            if a in seen:
+                break
+            see(a)
+            push(a)
+            push(EMIT)
+            b = a._b
+            a = a._a
+        else:
+            if a.__class__ is tuple:  # variadic node: all inputs in _a
+                for p in reversed(a):  # reversed so that the first input's side comes first
                     if p._a is None:
-                        see(p)
                         hold(p)
                     else:
                         push(p)
-            continue
-        b = v._b  # pushed before a so that a's side of the graph is emitted first
-        if b is not None and b not in seen:
-            if b._a is None:
-                see(b)
-                hold(b)
-            else:
-                push(b)
-        if a not in seen:
-            if a._a is None:
-                see(a)
-                hold(a)
-            else:
-                push(a)
+            else:  # a binary node: b pushed before a so that a's side of the graph is emitted first
+                if b._a is None:
+                    hold(b)
+                else:
+                    push(b)
+                if a._a is None:
+                    hold(a)
+                else:
+                    push(a)
     return order
 
 

@@ -463,7 +463,7 @@ def _install_methods():
     ] + [(name, name, False) for name in UNARY if name != "neg"]
     for opname, method, swap in methods:
         op = BUILTIN[opname]
-        ns = source.namespace(op, Value=Value, OP=op, lift=lift)
+        ns = source.namespace(op, Value=Value, OP=op, lift=lift, _to_float=_to_float, _new=object.__new__)
         fn = source.build(source.method_source(op, method, swap), ns, f"method_{op.name}")
         fn.__name__ = method
         fn.__qualname__ = f"Value.{method}"
@@ -502,7 +502,8 @@ def lift_or_fail(x, symbol):
 
 affine = source.build(source.variadic_source(BUILTIN["affine"]),
                       source.namespace(BUILTIN["affine"], Value=Value, OP=BUILTIN["affine"], CONST=CONST,
-                                       lift_or_fail=lift_or_fail, length_error=_length_error), "affine")
+                                       _to_float=_to_float, _new=object.__new__, lift_or_fail=lift_or_fail,
+                                       length_error=_length_error), "affine")
 affine.__doc__ = """z = b + Σ_k w_k x_k as one node (equation 5.2 of Higham & Higham for one neuron).
 
 ``ws`` and ``xs`` are equally long sequences of Values or numbers (numbers become constants); the

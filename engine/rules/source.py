@@ -65,25 +65,46 @@ def backprop_source(op):
     return "\n".join(lines) + "\n"
 
 
+def _new_node(value, a, b="None"):
+    """The lines that make and return the node of a generated operation: ``Value(value, None, OP,
+    a, b)``, field by field as ``Value.__init__`` sets them, without calling it: a call of a Python
+    ``__init__`` from C costs a frame of its own (45 ns, a third of making a node). The forward
+    value is a float unless a user's function returned another number, converted as ``Value()``
+    does. ``Value``, ``OP``, ``_new`` (object.__new__) and ``_to_float`` come from the namespace;
+    for the table's own rows only (their inputs are ``self``, ``other``, ``ws``, ``xs``, ``b``)."""
+    return ["    _data = " + value,
+            "    if _data.__class__ is not float:",
+            "        _data = _to_float(_data)",
+            "    _node = _new(Value)",
+            "    _node.data = _data",
+            "    _node.grad = 0.0",
+            "    _node.label = None",
+            "    _node._operation = OP",
+            f"    _node._a = {a}",
+            f"    _node._b = {b}",
+            "    return _node"]
+
+
 def method_source(op, method, swap=False):
     """Source of the function that applies ``op`` to Values (binary ones lift plain numbers first).
     It is named ``method_<op>`` so that it cannot shadow the runtime function of the same name."""
     if op.arity == 1:
-        return (f"def method_{op.name}(self):\n"
-                f"    return Value({forward_expr(op, ['self.data'], 'scalar')}, None, OP, self)\n")
+        return "\n".join([f"def method_{op.name}(self):",
+                          *_new_node(forward_expr(op, ['self.data'], 'scalar'), "self")]) + "\n"
     first, second = ("other", "self") if swap else ("self", "other")
-    return (f"def method_{op.name}(self, other):\n"
-            f"    if other.__class__ is not Value:\n"
-            f"        other = lift(other, {op.symbol!r}, self)\n"
-            f"        if other is NotImplemented:\n"
-            f"            return NotImplemented\n"
-            f"    return Value({forward_expr(op, [first + '.data', second + '.data'], 'scalar')}, "
-            f"None, OP, {first}, {second})\n")
+    return "\n".join([f"def method_{op.name}(self, other):",
+                      "    if other.__class__ is not Value:",
+                      f"        other = lift(other, {op.symbol!r}, self)",
+                      "        if other is NotImplemented:",
+                      "            return NotImplemented",
+                      *_new_node(forward_expr(op, [f"{first}.data", f"{second}.data"], "scalar"), first,
+                                 second)]) + "\n"
 
 
 def function_source(op):
     """Source of the function that applies a row of any number of inputs to Values or numbers
-    (``engine.define``'s result): ``name(a, b, c)``."""
+    (``engine.define``'s result): ``name(a, b, c)``. It calls ``Value(...)`` (not ``_new_node``'s
+    lines, whose local names a user's input names could shadow)."""
     params = ", ".join(op.inputs)
     lines = [f"def apply_{op.name}({params}):"]
     for x in op.inputs:
@@ -120,8 +141,7 @@ def variadic_source(op):
                   f"else lift_or_fail({x}, {op.name!r})"]
     lines += [f"        acc = acc + {r.summand.fill({x: x + '.data' for x in group})}",
               f"        ins += ({loop_vars},)",
-              "    ins = tuple(ins)",
-              "    return Value(acc, None, OP, ins)"]
+              "    ins = tuple(ins)"] + _new_node("acc", "ins")
     return "\n".join(lines) + "\n"
 
 

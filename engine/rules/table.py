@@ -169,6 +169,10 @@ UNARY = tuple(op.name for op in _TABLE if op.arity == 1 and op.name not in GRADI
 CONST = Op("const", "const", (), "", (), kind="constant")
 
 _CLOSURES: dict = {}
+# Called with each closure row as it is made (the eager engine registers how to call its closure).
+# Such rows are made on demand, by Value(data, children, op) and by unpickling a graph, so the layers
+# above cannot list them in advance as they do the table's rows.
+CLOSURE_ROW_MADE: list = []
 
 
 def closure_op(text):
@@ -177,6 +181,8 @@ def closure_op(text):
     op = _CLOSURES.get(text)
     if op is None:
         op = _CLOSURES[text] = Op(text, text, (), "", (), kind="closure")
+        for made in CLOSURE_ROW_MADE:
+            made(op)
     return op
 
 
