@@ -73,6 +73,9 @@ POSITIONS = {
     "input": lambda g, c: g.forward([c], [2.0, 0.5]),
     "parameter": lambda g, c: g.gradient([0.5], [2.0, c]),
     "eta": lambda g, c: g.sgd_step([0.5], [2.0, 0.5], c),
+    # the fused step's fast path: its arithmetic would meet a string or None first
+    "input of sgd_step": lambda g, c: g.sgd_step([c], [2.0, 0.5], 0.1),
+    "list parameter of sgd_step": lambda g, c: g.sgd_step([0.5], [2.0, c], 0.1),
     "row": lambda g, c: g.sgd_run([[c]], [0], [2.0, 0.5], 0.1),
     "eta of sgd_run": lambda g, c: g.sgd_run([[0.5]], [0], [2.0, 0.5], c),
     "list parameter of sgd_run": lambda g, c: g.sgd_run([[0.5]], [0], [c, 0.5], 0.1),

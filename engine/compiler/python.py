@@ -205,11 +205,15 @@ def _straight_line(g):
                                      [f"{p} - eta * {q}" for p, q in zip(ps, g.sgd_pgrads)])
         fast_bwd = [f"{t} = {e}" for t, e in kept]
         tests = " or ".join(f"{x}.__class__ is not float" for x in xs) or "False"
+        # A parameter that is not a number at all (a string, None) makes the arithmetic raise: the
+        # exact step then converts the parameters and refuses it with Value()'s message (the try
+        # costs nothing when nothing is raised)
         step = ["def sgd_step(x, p, eta):",
                 *_indent(checked_head + [f"if {tests} or eta.__class__ is not float:",
-                                         "    return sgd_step_exact(x, p, eta)"] + fast_fwd + fast_bwd
-                         + [f"new = {_tup(updates)}",
-                            "s = _sum(new, 0.0)", "if s != s or s.__class__ is not float:",
+                                         "    return sgd_step_exact(x, p, eta)", "try:"]
+                         + _indent(fast_fwd + fast_bwd + [f"new = {_tup(updates)}", "s = _sum(new, 0.0)"])
+                         + ["except Exception:", "    return sgd_step_exact(x, p, eta)",
+                            "if s != s or s.__class__ is not float:",
                             "    return sgd_step_exact(x, p, eta)", "p[:] = new"]),
                 f"    return {g.out}"]
     else:
