@@ -29,17 +29,24 @@ BENCHMARKS = {
 }
 
 
-def record(name):
-    command = ["python", "-m", f"benchmarks.{name}", *BENCHMARKS[name]]
+def save_output(command, path, header):
+    """Run ``command`` (``["python", "-m", module, options...]``) from the checkout as a reader runs
+    it, with this interpreter, and write ``header`` and what it printed to ``path``; a run that fails
+    writes nothing and stops here. Also docs/make_reports.py's way of writing a demo's report."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
     began = time.perf_counter()
     run = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True)
     if run.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited with status {run.returncode}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.txt").write_text(f"$ {' '.join(command)}\n{run.stdout}", encoding="utf-8")
-    print(f"wrote benchmarks/results/{name}.txt ({time.perf_counter() - began:.0f} s)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + run.stdout, encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT).as_posix()} ({time.perf_counter() - began:.0f} s)")
+
+
+def record(name):
+    command = ["python", "-m", f"benchmarks.{name}", *BENCHMARKS[name]]
+    save_output(command, RESULTS / f"{name}.txt", f"$ {' '.join(command)}\n")
 
 
 def main(argv=None):
